@@ -1,0 +1,1 @@
+"""Use cases (enrol, identify, check in, reports) over domain, vision and storage."""
