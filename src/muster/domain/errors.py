@@ -37,3 +37,15 @@ class ModelUnavailableError(MusterError):
     """A model file is missing or cannot be loaded."""
 
     code = "model_unavailable"
+
+
+class NotFoundError(MusterError):
+    """A record the request names does not exist (or no longer does)."""
+
+    code = "not_found"
+
+
+class ConflictError(MusterError):
+    """The change clashes with stored data: a duplicate unique name, a stale state."""
+
+    code = "conflict"
