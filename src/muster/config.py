@@ -4,6 +4,7 @@ MUSTER_VISION__DETECTOR=cnn. docs/configuration.md lists every setting (a test c
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,11 +19,15 @@ class _Group(BaseModel):
 
 class ImageLimits(_Group):
     max_bytes: int = Field(
-        20 * 1024 * 1024, ge=1024, le=512 * 1024 * 1024,
+        20 * 1024 * 1024,
+        ge=1024,
+        le=512 * 1024 * 1024,
         description="Largest accepted encoded image, in bytes; checked before decoding.",
     )
     max_pixels: int = Field(
-        40_000_000, ge=10_000, le=500_000_000,
+        40_000_000,
+        ge=10_000,
+        le=500_000_000,
         description="Largest accepted width x height, checked from the header before decoding "
         "(guards against decompression bombs).",
     )
@@ -30,25 +35,197 @@ class ImageLimits(_Group):
 
 class VisionSettings(_Group):
     detector: DetectorKind = Field(
-        DetectorKind.HOG, description="Face detector: 'hog' (fast, CPU) or 'cnn' (MMOD, slower, "
+        DetectorKind.HOG,
+        description="Face detector: 'hog' (fast, CPU) or 'cnn' (MMOD, slower, "
         "finds smaller and turned faces).",
     )
     upsample: int = Field(
-        1, ge=0, le=3,
+        1,
+        ge=0,
+        le=3,
         description="Times the image is upsampled 2x before detection; each step finds faces "
         "half as small and costs about 4x the time.",
     )
     detect_max_side_px: int = Field(
-        1280, ge=160, le=8192,
+        1280,
+        ge=160,
+        le=8192,
         description="Images with a longer side are detected on a downscaled copy; boxes are "
         "mapped back to the original.",
     )
+    fallback_max_side_px: int = Field(
+        320,
+        ge=0,
+        le=2048,
+        description="When the HOG detector finds no face, the CNN detector (no upsampling) "
+        "looks again on a copy at most this long; 0 turns the fallback off. It finds turned "
+        "faces HOG misses but costs about 0.3-0.6 s per call on CPU, on every image without a "
+        "HOG face. Unused when detector is 'cnn'.",
+    )
     jitters: int = Field(
-        0, ge=0, le=100,
+        0,
+        ge=0,
+        le=100,
         description="Extra randomly jittered copies embedded and averaged per face (0 = none); "
         "each costs one more network pass.",
     )
     limits: ImageLimits = Field(default_factory=ImageLimits, description="Input image limits.")
+
+
+class ReportSettings(_Group):
+    max_range_days: int = Field(
+        366,
+        ge=1,
+        le=3660,
+        description="Longest date range, in days (both ends included), that one register, "
+        "history, summary or export request may cover; longer ranges are refused with "
+        "'invalid_date_range' (each day is derived from events on every request).",
+    )
+
+
+class RecognitionSettings(_Group):
+    target_fpir: float = Field(
+        0.01,
+        gt=0.0,
+        le=0.5,
+        description="Target false-positive identification rate per search: the share of "
+        "searches by someone not enrolled that may still name an enrolled person. The open-set "
+        "threshold is calibrated from the enrolled gallery for this rate, allowing for the "
+        "gallery size (each search compares with every enrolled person); GET /thresholds "
+        "shows the result.",
+    )
+    min_similarity: float | None = Field(
+        None,
+        ge=-1.0,
+        le=1.0,
+        description="A fixed open-set threshold (cosine similarity, higher is stricter) that "
+        "replaces the calibrated one; unset: calibrate from the gallery for target_fpir.",
+    )
+    fallback_min_similarity: float = Field(
+        0.93,
+        ge=-1.0,
+        le=1.0,
+        description="The threshold used while the gallery is too small to calibrate from "
+        "(fewer than 2 people or too few impostor pairs); a strict value, because a "
+        "small gallery says little about how alike strangers look.",
+    )
+    min_margin: float = Field(
+        0.04,
+        ge=0.0,
+        le=1.0,
+        description="How far the best person's similarity must lead the runner-up's; a "
+        "closer call is reported unknown with reason 'low_margin'.",
+    )
+    min_interocular_px: float = Field(
+        20.0,
+        ge=0.0,
+        le=2000.0,
+        description="Faces with less than this many pixels between the eye centres are not "
+        "identified (reason 'low_quality'): too small to trust.",
+    )
+    max_abs_yaw_deg: float = Field(
+        45.0,
+        ge=0.0,
+        le=90.0,
+        description="Faces turned further than this from frontal (estimated yaw, degrees) are "
+        "not identified (reason 'low_quality').",
+    )
+    calibration_max_probes: int = Field(
+        2000,
+        ge=10,
+        le=100_000,
+        description="At most this many enrolled templates (a fixed sample) act as stand-in "
+        "strangers when the threshold is calibrated; bounds the calibration time for large "
+        "galleries.",
+    )
+    review_unknown_faces: bool = Field(
+        True,
+        description="Queue faces seen at a device that matched nobody for review (embedding "
+        "and a small thumbnail, personal data kept only for the retention period).",
+    )
+    thumbnail_px: int = Field(
+        96,
+        ge=32,
+        le=512,
+        description="Side of the square JPEG thumbnail kept with a queued unknown face.",
+    )
+
+
+class AttendanceSettings(_Group):
+    dedupe_window_s: int = Field(
+        60,
+        ge=0,
+        le=86_400,
+        description="A look less than this many seconds from the person's nearest recorded "
+        "event is a duplicate and records nothing (0 disables).",
+    )
+    min_in_to_out_s: int = Field(
+        600,
+        ge=0,
+        le=86_400,
+        description="On a toggling kiosk, a look this soon after a check-in is 'already "
+        "checked in' rather than a check-out (0 disables).",
+    )
+    day_start: time = Field(
+        time(0, 0),
+        description="Local wall-clock time (HH:MM, in the device's time zone) at which an "
+        "attendance day begins; the first look of a day is always a check-in. Set it to a "
+        "quiet hour (e.g. 12:00) where night shifts cross midnight.",
+    )
+    max_capture_age_s: int = Field(
+        7 * 86_400,
+        ge=0,
+        le=90 * 86_400,
+        description="Oldest accepted capture time of a check-in, in seconds before now (an "
+        "offline kiosk replaying its queue); older ones are refused.",
+    )
+    max_capture_ahead_s: int = Field(
+        300,
+        ge=0,
+        le=3600,
+        description="How far in the future a capture time may be, in seconds (device clock "
+        "drift); later ones are refused.",
+    )
+    idempotency_cache_size: int = Field(
+        10_000,
+        ge=0,
+        le=1_000_000,
+        description="Check-in answers remembered per process by (device, Idempotency-Key), so "
+        "a retried request gets its original answer even when it recorded no event.",
+    )
+
+
+class WebhookSettings(_Group):
+    max_attempts: int = Field(
+        8,
+        ge=1,
+        le=50,
+        description="Tries per delivery before it is marked failed.",
+    )
+    backoff_initial_s: float = Field(
+        5.0,
+        ge=0.01,
+        le=3600.0,
+        description="Wait before the first retry; each further retry waits twice as long.",
+    )
+    backoff_max_s: float = Field(
+        3600.0,
+        ge=0.01,
+        le=86_400.0,
+        description="Longest wait between two tries of one delivery.",
+    )
+    request_timeout_s: float = Field(
+        10.0,
+        gt=0.0,
+        le=120.0,
+        description="Time allowed for the receiver to answer one delivery POST.",
+    )
+    poll_interval_s: float = Field(
+        1.0,
+        ge=0.01,
+        le=300.0,
+        description="How often the dispatcher looks for due deliveries.",
+    )
 
 
 class Settings(BaseSettings):
@@ -59,6 +236,27 @@ class Settings(BaseSettings):
     data_dir: Path = Field(
         Path("data"), description="Directory for the SQLite database and the local gallery."
     )
+    database_url: str | None = Field(
+        None,
+        min_length=1,
+        max_length=2000,
+        description="SQLAlchemy URL of the database, e.g. "
+        "postgresql+psycopg://muster@db.example/muster; unset: SQLite in data_dir/muster.sqlite3.",
+    )
     vision: VisionSettings = Field(
         default_factory=VisionSettings, description="Face detection and embedding."
+    )
+    reports: ReportSettings = Field(
+        default_factory=ReportSettings, description="Registers, summaries and exports."
+    )
+    recognition: RecognitionSettings = Field(
+        default_factory=RecognitionSettings,
+        description="Open-set identification: threshold, margin and quality gate.",
+    )
+    attendance: AttendanceSettings = Field(
+        default_factory=AttendanceSettings,
+        description="Check-in rules: dedupe window, in/out toggling, capture times.",
+    )
+    webhooks: WebhookSettings = Field(
+        default_factory=WebhookSettings, description="Outgoing webhook delivery and retries."
     )
