@@ -79,6 +79,9 @@ def get_face_chip(
 def get_face_chips(
     img: _Image, faces: full_object_detections, size: int = 150, padding: float = 0.25
 ) -> list[_Image]: ...
+def jitter_image(
+    img: _Image, num_jitters: int = 1, disturb_colors: bool = False
+) -> list[_Image]: ...
 
 class face_recognition_model_v1:
     def __init__(self, filename: str) -> None: ...

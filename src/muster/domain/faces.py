@@ -58,6 +58,13 @@ class DetectorKind(StrEnum):
     CNN = "cnn"
 
 
+class EmbedderKind(StrEnum):
+    """Which runtime computes dlib's ResNet descriptors (the same model either way)."""
+
+    DLIB = "dlib"
+    ONNX = "onnx"
+
+
 @dataclass(frozen=True, slots=True)
 class Detection:
     """A face found by a detector, before landmarks. `score` is the detector's own confidence

@@ -70,12 +70,17 @@ class HogDetector:
     def __init__(self, models: ModelStore, upsample: int) -> None:
         self._models = models
         self._upsample = upsample
+        # dlib's object_detector keeps scratch state in the instance: two threads running
+        # one detector at once corrupt the heap (seen as segfaults under concurrent check-ins).
+        self._lock = threading.Lock()
 
     def load(self) -> None:
         self._models.hog_detector()
 
     def detect(self, image: RGBImage) -> list[Detection]:
-        rects, scores, _ = self._models.hog_detector().run(image, self._upsample, 0.0)
+        detector = self._models.hog_detector()
+        with self._lock:
+            rects, scores, _ = detector.run(image, self._upsample, 0.0)
         found = [(box_from_dlib(r), s) for r, s in zip(rects, scores, strict=True)]
         return _clipped(image, found, DetectorKind.HOG)
 

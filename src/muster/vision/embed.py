@@ -34,6 +34,17 @@ def l2_normalise(vectors: FloatArray) -> FloatArray:
     return (vectors / np.where(norms > 0, norms, 1.0)).astype(np.float32)
 
 
+def require_resnet_chips(chips: Sequence[RGBImage]) -> None:
+    """Raises ValueError unless every chip is 150 x 150 x 3, as `align_faces` makes them
+    (the input every port of dlib's ResNet needs)."""
+    for chip in chips:
+        if chip.shape != (CHIP_SIZE_PX, CHIP_SIZE_PX, 3):
+            raise ValueError(
+                f"the dlib ResNet needs {CHIP_SIZE_PX} x {CHIP_SIZE_PX} x 3 chips made by "
+                f"muster.vision.align.align_faces, got shape {chip.shape}"
+            )
+
+
 class DlibResNetEmbedder:
     """dlib's ResNet (LFW 99.38 % in dlib's own report) on 150x150 chips made by
     `muster.vision.align`. All chips of a call go through the network in one batch.
@@ -59,12 +70,7 @@ class DlibResNetEmbedder:
         1.2-1.7). Every chip must be 150 x 150 x 3 uint8, aligned by `align_faces`."""
         if not chips:
             return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-        for chip in chips:
-            if chip.shape != (CHIP_SIZE_PX, CHIP_SIZE_PX, 3):
-                raise ValueError(
-                    f"the dlib ResNet needs {CHIP_SIZE_PX} x {CHIP_SIZE_PX} x 3 chips made by "
-                    f"muster.vision.align.align_faces, got shape {chip.shape}"
-                )
+        require_resnet_chips(chips)
         net = self._models.resnet()
         batch = [np.ascontiguousarray(chip, dtype=np.uint8) for chip in chips]
         with self._lock:

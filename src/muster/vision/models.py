@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 import dlib
+import onnxruntime as ort
 
 from muster.domain.errors import ModelUnavailableError
+from muster.vision.onnx.session import open_resnet_session
 
 _T = TypeVar("_T")
 
@@ -75,7 +77,7 @@ class ModelStore:
     naming the file and how to fix it.
     """
 
-    def __init__(self, models_dir: Path | None = None) -> None:
+    def __init__(self, models_dir: Path | None = None, onnx_cache_dir: Path | None = None) -> None:
         self._models_dir = models_dir
         self._hog = _Lazy(dlib.get_frontal_face_detector)
         self._mmod = _Lazy(
@@ -84,6 +86,11 @@ class ModelStore:
         self._landmarks_5 = _Lazy(lambda: self._load(ModelFile.LANDMARKS_5, dlib.shape_predictor))
         self._landmarks_68 = _Lazy(lambda: self._load(ModelFile.LANDMARKS_68, dlib.shape_predictor))
         self._resnet = _Lazy(lambda: self._load(ModelFile.RESNET, dlib.face_recognition_model_v1))
+        self._onnx_resnet = _Lazy(
+            lambda: self._load(
+                ModelFile.RESNET, lambda path: open_resnet_session(Path(path), onnx_cache_dir)
+            )
+        )
 
     @property
     def models_dir(self) -> Path:
@@ -114,6 +121,11 @@ class ModelStore:
     def resnet(self) -> dlib.face_recognition_model_v1:
         """dlib's ResNet face recogniser (128-d descriptors of 150x150 aligned chips)."""
         return self._resnet.get()
+
+    def onnx_resnet(self) -> ort.InferenceSession:
+        """The same ResNet converted to ONNX (once per model file, cached in the store's
+        onnx_cache_dir, default ~/.cache/muster/models) as an onnxruntime session."""
+        return self._onnx_resnet.get()
 
     def _load(self, model: ModelFile, build: Callable[[str], _T]) -> _T:
         path = self.path(model)

@@ -10,13 +10,14 @@ from pathlib import Path
 import numpy as np
 
 from muster.config import VisionSettings
-from muster.domain.faces import Face, RGBImage
+from muster.domain.faces import EmbedderKind, Face, RGBImage
 from muster.vision.align import align_faces
 from muster.vision.decode import load_image
 from muster.vision.detect import FaceDetector, build_detector
 from muster.vision.embed import DlibResNetEmbedder, FloatArray
 from muster.vision.landmarks import LandmarkPredictor
 from muster.vision.models import ModelStore
+from muster.vision.onnx.embedder import OnnxResNetEmbedder
 from muster.vision.quality import measure_quality
 
 
@@ -33,7 +34,7 @@ class FacePipeline:
         self._models = models if models is not None else ModelStore()
         self._detector: FaceDetector = build_detector(settings, self._models)
         self._landmarks = LandmarkPredictor(self._models)
-        self._embedder = DlibResNetEmbedder(self._models, settings.jitters)
+        self._embedder = _build_embedder(settings, self._models)
 
     @property
     def settings(self) -> VisionSettings:
@@ -83,6 +84,14 @@ class FacePipeline:
         """Unit-length embeddings of chips already aligned like `muster.vision.align`
         (150 x 150 RGB), for evaluations on pre-aligned crops; shape (len(chips), 128)."""
         return self._embedder.embed([_checked_rgb(chip) for chip in chips])
+
+
+def _build_embedder(
+    settings: VisionSettings, models: ModelStore
+) -> DlibResNetEmbedder | OnnxResNetEmbedder:
+    if settings.embedder is EmbedderKind.ONNX:
+        return OnnxResNetEmbedder(models, jitters=settings.jitters)
+    return DlibResNetEmbedder(models, settings.jitters)
 
 
 def _checked_rgb(image: RGBImage) -> RGBImage:
