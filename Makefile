@@ -46,7 +46,7 @@ check: lint typecheck test
 eval: eval-pairs eval-identify
 
 eval-pairs: $(STAMP)
-	$(BIN)/muster eval pairs $(FACES)/lfw_pairs_view1_test.tsv --json out/eval-pairs.json
+	$(BIN)/muster eval pairs $(FACES)/lfw_pairs_view1_test.tsv --train $(FACES)/lfw_pairs_view1_train.tsv --json out/eval-pairs.json
 
 eval-identify: $(STAMP)
 	$(BIN)/muster eval identify $(FACES)/lfw_dev_identification.tsv --det-png out/det.png --json out/eval-identify.json

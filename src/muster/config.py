@@ -112,9 +112,10 @@ class RecognitionSettings(_Group):
         0.93,
         ge=-1.0,
         le=1.0,
-        description="The threshold used while the gallery is too small to calibrate from "
-        "(fewer than 2 people or too few impostor pairs); a strict value, because a "
-        "small gallery says little about how alike strangers look.",
+        description="The 1:N threshold while the gallery is too small to calibrate from "
+        "(fewer than 2 people or 20 impostor scores), and the least one while it is small "
+        "(method 'gaussian_tail'): a few people say little about how alike strangers look. "
+        "On the scorer's scale (cosine similarity for the raw scorer).",
     )
     min_margin: float = Field(
         0.02,
@@ -458,6 +459,137 @@ class AuthSettings(_Group):
     )
 
 
+class StreamSettings(_Group):
+    """Recognition in video (the /ws/stream endpoint and `muster watch`)."""
+
+    min_iou: float = Field(
+        0.3,
+        gt=0.0,
+        le=1.0,
+        description="A face box continues a track when it overlaps the track's last box by at "
+        "least this intersection-over-union.",
+    )
+    max_missed_frames: int = Field(
+        10,
+        ge=0,
+        le=1000,
+        description="A track ends after this many processed frames without its face.",
+    )
+    vote_window: int = Field(
+        5,
+        ge=1,
+        le=100,
+        description="How many of a track's latest recognition answers count towards its "
+        "decision (n).",
+    )
+    votes_needed: int = Field(
+        3,
+        ge=1,
+        le=100,
+        description="How many of those answers must name the same person (or nobody) before "
+        "the track is decided (k, at most vote_window); then a check-in is recorded once.",
+    )
+    embed_every_frames: int = Field(
+        3,
+        ge=1,
+        le=1000,
+        description="An undecided track is embedded again after this many processed frames "
+        "(sooner when its face has grown by a quarter); decided tracks are not re-embedded.",
+    )
+    full_weight_interocular_px: float = Field(
+        40.0,
+        gt=0.0,
+        le=1000.0,
+        description="A face with at least this many pixels between the eyes counts fully in "
+        "a track's vote; smaller faces count in proportion.",
+    )
+    detect_max_side_px: int = Field(
+        960,
+        ge=160,
+        le=8192,
+        description="Video frames with a longer side are detected on a downscaled copy (the "
+        "image-wide vision.detect_max_side_px applies to photos); the CNN fallback is off for "
+        "video, since it costs about 0.5 s on every frame without a face.",
+    )
+    reconnect_max_s: float = Field(
+        30.0,
+        ge=0.5,
+        le=3600.0,
+        description="`muster watch`: the longest wait between attempts to reopen a stream that "
+        "dropped (the wait doubles from 0.5 s up to this).",
+    )
+    report_interval_s: float = Field(
+        10.0,
+        ge=0.5,
+        le=3600.0,
+        description="`muster watch`: how often the processed frame rate and dropped frames are "
+        "printed, in seconds.",
+    )
+
+    @model_validator(mode="after")
+    def _votes_fit_the_window(self) -> StreamSettings:
+        if self.votes_needed > self.vote_window:
+            raise ValueError(
+                f"stream.votes_needed ({self.votes_needed}) must be at most stream.vote_window "
+                f"({self.vote_window})"
+            )
+        return self
+
+
+class SearchSettings(_Group):
+    approximate_above_templates: int = Field(
+        200_000,
+        ge=1,
+        le=1_000_000_000,
+        description="Galleries with more templates than this are searched through an "
+        "approximate HNSW index (usearch) instead of exactly; see docs/benchmarks.md.",
+    )
+    candidate_templates: int = Field(
+        64,
+        ge=8,
+        le=4096,
+        description="Approximate search: templates fetched per probe, from which persons are "
+        "ranked and the runner-up and cohort are taken.",
+    )
+    refresh_interval_s: float = Field(
+        0.5,
+        ge=0.05,
+        le=60.0,
+        description="How often, at most, a replica checks the database's gallery version "
+        "before a search; another replica's enrolment or deletion shows within this.",
+    )
+
+
+class GroupPhotoSettings(_Group):
+    """Group photos (class or team photos): many small faces in one large photo, so they are
+    detected on a larger copy than a kiosk frame (docs/configuration.md has the measurements)."""
+
+    upsample: int = Field(
+        1,
+        ge=0,
+        le=3,
+        description="Times a group photo is upsampled 2x before HOG detection (each step finds "
+        "faces half as small and costs about 4x the time). 1 found all 43 annotated faces of "
+        "the dlib PASCAL VOC group photos, 6/6 in both six-person photos and 24/24 in the "
+        "collage; 2 took 3x as long and found one VOC face fewer.",
+    )
+    detect_max_side_px: int = Field(
+        2560,
+        ge=320,
+        le=8192,
+        description="Group photos with a longer side are detected on a downscaled copy of "
+        "this size (boxes are mapped back). With upsample 1, HOG finds faces from about 40 px "
+        "wide in that copy: about 63 px in a 4,000 px phone photo.",
+    )
+    same_face_min_similarity: float = Field(
+        0.95,
+        ge=0.5,
+        le=1.0,
+        description="An unrecognised face this similar (cosine) to one already waiting in the "
+        "review queue is not queued again (a re-uploaded photo).",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="MUSTER_", env_nested_delimiter="__", extra="forbid", frozen=True
@@ -505,4 +637,16 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(
         default_factory=AuthSettings,
         description="Signing in to the admin pages: session length, lockout, passwords.",
+    )
+    stream: StreamSettings = Field(
+        default_factory=StreamSettings,
+        description="Recognition in video: tracking, voting, stream reconnects.",
+    )
+    search: SearchSettings = Field(
+        default_factory=SearchSettings,
+        description="1:N gallery search: exact or approximate, and replica refresh.",
+    )
+    group_photos: GroupPhotoSettings = Field(
+        default_factory=GroupPhotoSettings,
+        description="Group photos: detection of many small faces, review-queue dedupe.",
     )

@@ -10,7 +10,6 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from attendance_factories import MONDAY, event, local, schedule, utc
 
 from muster.domain.attendance import (
     AttendanceEvent,
@@ -23,6 +22,8 @@ from muster.domain.attendance import (
 )
 from muster.domain.rules import Decision, DirectionPolicy, Outcome, decide_direction
 from muster.domain.rules.days import attendance_day
+
+from .attendance_factories import MONDAY, event, local, schedule, utc
 
 LONDON = "Europe/London"
 AUCKLAND = "Pacific/Auckland"

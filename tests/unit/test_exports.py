@@ -8,7 +8,6 @@ import io
 from datetime import date, datetime
 
 import pytest
-from attendance_factories import status_correction, utc
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -20,6 +19,8 @@ from muster.services.exports import (
     register_xlsx_bytes,
     safe_text,
 )
+
+from .attendance_factories import status_correction, utc
 
 AUCKLAND = "Pacific/Auckland"
 TIME_COLUMNS = {"first_in", "last_out", "corrected_at"}

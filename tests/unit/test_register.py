@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 
 import pytest
-from attendance_factories import MONDAY, event, local, schedule, status_correction, utc
 
 from muster.domain.attendance import (
     AttendanceEvent,
@@ -25,6 +24,8 @@ from muster.domain.rules import (
     summarise,
     summarise_by_person,
 )
+
+from .attendance_factories import MONDAY, event, local, schedule, status_correction, utc
 
 LONDON = "Europe/London"
 IN, OUT = Direction.IN, Direction.OUT

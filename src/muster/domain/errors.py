@@ -49,3 +49,21 @@ class ConflictError(MusterError):
     """The change clashes with stored data: a duplicate unique name, a stale state."""
 
     code = "conflict"
+
+
+class ForbiddenError(MusterError):
+    """The caller may not do this here: a feature an admin has turned off, say."""
+
+    code = "forbidden"
+
+
+class UnauthenticatedError(MusterError):
+    """The caller could not be identified: a wrong username or password, say."""
+
+    code = "unauthenticated"
+
+
+class TooManyAttemptsError(MusterError):
+    """Too many wrong guesses (PINs, pairing codes) lately; wait and try again."""
+
+    code = "too_many_attempts"

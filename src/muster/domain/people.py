@@ -148,7 +148,8 @@ class Role(StrEnum):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ApiKey:
     """An API key as everyone but its holder knows it: the public `prefix` (unique, used to
-    find the key) and no secret. A DEVICE key names its `device_id`."""
+    find the key) and no secret. A DEVICE key names its `device_id`. A session key (issued
+    when a user signs in) stops working at `expires_at`; other keys have none."""
 
     id: int
     name: str
@@ -157,11 +158,17 @@ class ApiKey:
     prefix: str
     created_at: datetime
     revoked_at: datetime | None = None
+    expires_at: datetime | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "created_at", ensure_utc(self.created_at, "ApiKey.created_at"))
         if self.revoked_at is not None:
             object.__setattr__(self, "revoked_at", ensure_utc(self.revoked_at, "revoked_at"))
+        if self.expires_at is not None:
+            object.__setattr__(self, "expires_at", ensure_utc(self.expires_at, "expires_at"))
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
 
     @property
     def revoked(self) -> bool:

@@ -135,8 +135,9 @@ def register_csv_bytes(rows: Iterable[RegisterRow]) -> bytes:
 
 def _xlsx_value(value: CellValue) -> str | int | date | datetime | None:
     if isinstance(value, datetime):
-        # Excel cells have no zone: keep the local wall-clock time the CSV shows.
-        return value.replace(tzinfo=None)
+        # Excel cells have no zone: keep the local wall-clock time the CSV shows, to the
+        # whole second as the CSV writes it.
+        return value.replace(tzinfo=None, microsecond=0)
     if isinstance(value, str):
         return safe_text(value)
     return value

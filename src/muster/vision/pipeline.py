@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from muster.config import VisionSettings
-from muster.domain.faces import EmbedderKind, Face, RGBImage
+from muster.domain.faces import Detection, EmbedderKind, Face, RGBImage
 from muster.vision.align import align_faces
 from muster.vision.decode import load_image
 from muster.vision.detect import FaceDetector, build_detector
@@ -53,9 +53,21 @@ class FacePipeline:
         Boxes and landmarks are in the image's pixels; embeddings have unit length.
         """
         image = _checked_rgb(image)
-        detections = sorted(
-            self._detector.detect(image), key=lambda d: d.box.width * d.box.height, reverse=True
+        return self.describe(image, self.detect(image))
+
+    def detect(self, image: RGBImage) -> list[Detection]:
+        """The faces `analyze` would find, largest box first, without landmarks or
+        embeddings (for video, where only some faces of a frame are embedded)."""
+        return sorted(
+            self._detector.detect(_checked_rgb(image)),
+            key=lambda d: d.box.width * d.box.height,
+            reverse=True,
         )
+
+    def describe(self, image: RGBImage, detections: list[Detection]) -> list[Face]:
+        """A `Face` (landmarks, quality, embedding) for each of `detections` of `image`, in
+        their order."""
+        image = _checked_rgb(image)
         marks = [self._landmarks.predict(image, d.box) for d in detections]
         chips = align_faces(image, [m.shape for m in marks])
         embeddings = self._embedder.embed(chips)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import or_, select
 
 from muster.domain.people import ApiKey, ApiKeyCredential, Role
 from muster.storage.database import Database
@@ -25,6 +27,7 @@ class ApiKeyRepository:
         prefix: str,
         secret_hash: str,
         device_id: int | None = None,
+        expires_at: datetime | None = None,
     ) -> ApiKey:
         """Raises ValueError when `device_id` is given exactly when `role` is not DEVICE,
         NotFoundError for a missing device, ConflictError for a taken prefix."""
@@ -40,6 +43,7 @@ class ApiKeyRepository:
                 prefix=prefix,
                 secret_hash=secret_hash,
                 created_at=self._clock(),
+                expires_at=expires_at,
             )
             session.add(row)
             flush_or_conflict(session, f"an API key with prefix {prefix!r} exists; draw another")
@@ -60,9 +64,14 @@ class ApiKeyRepository:
             return _to_key(get_row(session, ApiKeyRow, key_id, "API key"))
 
     def all(self, *, include_revoked: bool = False) -> list[ApiKey]:
+        """Keys in id order; without `include_revoked`, only those still usable (neither
+        revoked nor expired)."""
         query = select(ApiKeyRow).order_by(ApiKeyRow.id)
         if not include_revoked:
-            query = query.where(ApiKeyRow.revoked_at.is_(None))
+            query = query.where(
+                ApiKeyRow.revoked_at.is_(None),
+                or_(ApiKeyRow.expires_at.is_(None), ApiKeyRow.expires_at > self._clock()),
+            )
         with self._db.read() as session:
             return [_to_key(row) for row in session.scalars(query)]
 
@@ -84,4 +93,5 @@ def _to_key(row: ApiKeyRow) -> ApiKey:
         prefix=row.prefix,
         created_at=row.created_at,
         revoked_at=row.revoked_at,
+        expires_at=row.expires_at,
     )

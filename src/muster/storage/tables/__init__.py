@@ -14,6 +14,7 @@ from muster.storage.tables.people import (
 )
 from muster.storage.tables.review import UnknownFaceRow
 from muster.storage.tables.sites import ApiKeyRow, DeviceRow, LocationRow
+from muster.storage.tables.users import UserRow
 from muster.storage.tables.webhooks import WebhookDeliveryRow, WebhookRow
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "ScheduleRow",
     "TemplateRow",
     "UnknownFaceRow",
+    "UserRow",
     "WebhookDeliveryRow",
     "WebhookRow",
 ]

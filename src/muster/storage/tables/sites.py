@@ -45,3 +45,5 @@ class ApiKeyRow(Base):
     secret_hash: Mapped[str] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Session keys (issued at sign-in) stop working at this instant; other keys never do.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

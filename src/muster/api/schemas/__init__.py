@@ -1,0 +1,2 @@
+"""API schemas: one module per resource, named <Resource>Create, <Resource>Update and
+<Resource>Public."""
