@@ -62,3 +62,9 @@ def test_the_offline_copy_lists_files_that_exist(live_server: LiveServer) -> Non
         if path.is_file() and path.name != "kiosk-sw.js"
     } - ADMIN_ONLY_ASSETS
     assert listed == on_disk
+
+
+def test_the_printed_root_address_leads_to_the_dashboard(live_server: LiveServer) -> None:
+    response = live_server.admin.get("/", follow_redirects=False)
+    assert response.status_code == 307
+    assert response.headers["location"].startswith("/admin")

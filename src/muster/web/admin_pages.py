@@ -68,6 +68,9 @@ def admin_pages(templates: Jinja2Templates) -> APIRouter:
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
+    # The address `muster serve` prints is the root: it leads to the dashboard (which sends
+    # a visitor who is not signed in to the login page).
+    @router.get("/", include_in_schema=False)
     @router.get("/admin")
     def admin_home() -> RedirectResponse:
         return RedirectResponse(NAVIGATION[0].path, status_code=307)
