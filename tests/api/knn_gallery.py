@@ -13,31 +13,32 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from muster.config import VisionSettings
 from muster.domain.faces import Face
-from muster.domain.people import DeviceKind, Role, TemplateSource
-from muster.services.container import EMBEDDER_NAME, EMBEDDER_VERSION
+from muster.domain.people import DeviceKind, Role
 from muster.storage import Repositories
 from muster.vision.models import ModelStore
-from muster.vision.pipeline import FacePipeline
 
+from ..knn_people import KNN, NO_FACE, STRANGER, embed_knn_people, store_people
 from .live_server import LiveServer
 
-KNN = Path("face_recognition_examples/examples/knn_examples")
-PEOPLE = {
-    "alex_lacamoire": "Alex Lacamoire",
-    "biden": "Joe Biden",
-    "kit_harington": "Kit Harington",
-    "obama": "Barack Obama",
-    "rose_leslie": "Rose Leslie",
-}
+__all__ = [
+    "KNN",
+    "NO_FACE",
+    "PROBES",
+    "STRANGER",
+    "Kiosk",
+    "TrainFaces",
+    "add_kiosk",
+    "count_rows",
+    "embed_train",
+    "enrol",
+]
+
 PROBES = {
     "Alex Lacamoire": KNN / "test/alex_lacamoire1.jpg",
     "Kit Harington": KNN / "test/johnsnow_test1.jpg",
     "Barack Obama": KNN / "test/obama1.jpg",
 }
-STRANGER = Path("face_recognition_examples/examples/lin-manuel-miranda.png")
-NO_FACE = Path("insightface_samples/inspireface_test_res/crop/no_face.png")
 
 
 @dataclass(frozen=True)
@@ -52,30 +53,12 @@ class TrainFaces:
 
 
 def embed_train(faces_dir: Path, models: ModelStore) -> TrainFaces:
-    pipeline = FacePipeline(VisionSettings(), models)
-    by_name: dict[str, list[Face]] = {}
-    for folder, name in PEOPLE.items():
-        for path in sorted((faces_dir / KNN / "train" / folder).iterdir()):
-            by_name.setdefault(name, []).append(pipeline.analyze_path(path)[0])
-    return TrainFaces(faces_dir=faces_dir, by_name=by_name)
+    return TrainFaces(faces_dir=faces_dir, by_name=embed_knn_people(faces_dir, models))
 
 
 def enrol(server: LiveServer, train: TrainFaces) -> dict[str, int]:
     """Creates the five people with their templates; returns person ids by name."""
-    repos = Repositories.create(server.services.database)
-    ids: dict[str, int] = {}
-    for name, faces in train.by_name.items():
-        person = repos.people.create(name=name)
-        for face in faces:
-            repos.templates.add(
-                person_id=person.id,
-                embedding=face.embedding,
-                model_name=EMBEDDER_NAME,
-                model_version=EMBEDDER_VERSION,
-                quality=face.quality,
-                source=TemplateSource.UPLOAD,
-            )
-        ids[name] = person.id
+    ids = store_people(Repositories.create(server.services.database), train.by_name)
     server.services.gallery.changed()
     return ids
 

@@ -11,59 +11,43 @@ from pathlib import Path
 
 import httpx
 
-from muster.config import Settings, VisionSettings
+from muster.config import Settings
 from muster.domain.attendance import AttendanceEvent
 from muster.domain.faces import Face
-from muster.domain.people import DeviceKind, TemplateSource
-from muster.services.container import EMBEDDER_NAME, EMBEDDER_VERSION, Services
+from muster.domain.people import DeviceKind
+from muster.services.container import Services
 from muster.storage import Database, Repositories
 from muster.vision.models import ModelStore
-from muster.vision.pipeline import FacePipeline
 
-KNN = Path("face_recognition_examples/examples/knn_examples")
-ENROLLED = {
-    "Alex Lacamoire": ("alex_lacamoire", "AL-1001"),
-    "Joe Biden": ("biden", "JB-1002"),
-    "Kit Harington": ("kit_harington", "KH-1003"),
-    "Barack Obama": ("obama", "BO-1004"),
-    "Rose Leslie": ("rose_leslie", "RL-1005"),
+from ..knn_people import FOLDERS, KNN, NO_FACE, STRANGER, embed_knn_people, store_people
+
+__all__ = ["ENROLLED", "KNN", "KNOWN_NAME", "KNOWN_PROBE", "NO_FACE", "STRANGER", "add_kiosk"]
+
+EXTERNAL_IDS = {
+    "Alex Lacamoire": "AL-1001",
+    "Joe Biden": "JB-1002",
+    "Kit Harington": "KH-1003",
+    "Barack Obama": "BO-1004",
+    "Rose Leslie": "RL-1005",
 }
+"""External ids of the enrolled people, used as the PIN-fallback code."""
+ENROLLED = {name: (folder, EXTERNAL_IDS[name]) for name, folder in FOLDERS.items()}
 """Name: (folder under knn_examples/train, external id used as the PIN-fallback code)."""
 
 KNOWN_PROBE = KNN / "test/obama1.jpg"
 KNOWN_NAME = "Barack Obama"
-STRANGER = Path("face_recognition_examples/examples/lin-manuel-miranda.png")
-NO_FACE = Path("insightface_samples/inspireface_test_res/crop/no_face.png")
 
 EnrolmentFaces = dict[str, list[Face]]
 
 
 def embed_enrolment_photos(faces_dir: Path, models: ModelStore) -> EnrolmentFaces:
     """The largest face of every enrolment photo, by person name."""
-    pipeline = FacePipeline(VisionSettings(), models)
-    faces: EnrolmentFaces = {}
-    for name, (folder, _) in ENROLLED.items():
-        for path in sorted((faces_dir / KNN / "train" / folder).iterdir()):
-            faces.setdefault(name, []).append(pipeline.analyze_path(path)[0])
-    return faces
+    return embed_knn_people(faces_dir, models)
 
 
 def enrol(services: Services, faces: EnrolmentFaces) -> dict[str, int]:
     """Stores the people and their templates as enrolment would; person ids by name."""
-    repos = Repositories.create(services.database)
-    ids: dict[str, int] = {}
-    for name, person_faces in faces.items():
-        person = repos.people.create(name=name, external_id=ENROLLED[name][1])
-        for face in person_faces:
-            repos.templates.add(
-                person_id=person.id,
-                embedding=face.embedding,
-                model_name=EMBEDDER_NAME,
-                model_version=EMBEDDER_VERSION,
-                quality=face.quality,
-                source=TemplateSource.UPLOAD,
-            )
-        ids[name] = person.id
+    ids = store_people(Repositories.create(services.database), faces, EXTERNAL_IDS)
     services.gallery.changed()
     return ids
 

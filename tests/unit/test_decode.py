@@ -316,7 +316,8 @@ def test_truncated_file_is_reported_as_truncated(pillow_format: str) -> None:
 
     assert type(refusal.value) is InvalidImageError
     assert refusal.value.message == (
-        "photo.jpg is truncated (the upload may have been cut off); please upload it again"
+        "photo.jpg is truncated (it was cut off while being copied or sent); please send or "
+        "copy the complete file again"
     )
 
 

@@ -81,20 +81,51 @@ def invalid(field: str, problem: str) -> RequestValidationError:
     return RequestValidationError([{"loc": ("body", field), "msg": problem, "type": "value_error"}])
 
 
+@dataclass(frozen=True, slots=True)
+class FilesShape:
+    """Where a request shape carries its files: the multipart part name, the JSON field of
+    base64 strings, how many files it may hold, and how messages name them."""
+
+    part: str
+    base64_field: str
+    max_files: int
+    noun: str  # "the image", "the photos"
+
+
 async def read_image_upload(request: Request) -> ImageUpload:
     """A FastAPI dependency: the uploaded image and fields of this request."""
+    shape = FilesShape(IMAGE_PART, IMAGE_BASE64_FIELD, max_files=1, noun="the image")
+    files, fields = await read_files_upload(request, shape)
+    return ImageUpload(image=files[0][1], fields=fields)
+
+
+async def read_photos_upload(request: Request) -> PhotosUpload:
+    """A FastAPI dependency for requests carrying several photos: multipart/form-data with
+    one or more file parts named `photos`, or JSON with `photos_base64`, a list of base64
+    strings. The body cap allows the most photos an enrolment request may carry."""
+    max_photos = get_services(request).settings.enrolment.max_photos_per_request
+    shape = FilesShape(PHOTOS_PART, PHOTOS_BASE64_FIELD, max_files=max_photos, noun="the photos")
+    files, fields = await read_files_upload(request, shape)
+    return PhotosUpload(photos=files, fields=fields)
+
+
+async def read_files_upload(
+    request: Request, shape: FilesShape
+) -> tuple[list[tuple[str | None, bytes]], dict[str, Any]]:
+    """The files (file name or None, still-encoded bytes) and the other fields of a request
+    in either shape. The body is capped at `shape.max_files` images of the byte limit."""
     max_image_bytes = get_services(request).settings.vision.limits.max_bytes
-    cap_bytes = max_image_bytes * 4 // 3 + _MULTIPART_OVERHEAD_BYTES
+    cap_bytes = shape.max_files * (max_image_bytes * 4 // 3) + _MULTIPART_OVERHEAD_BYTES
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in {"multipart/form-data", "application/json"}:
         raise UnsupportedMediaTypeError(
-            f"send the image as multipart/form-data (an '{IMAGE_PART}' file part) or as JSON "
-            f"with '{IMAGE_BASE64_FIELD}'; got content type {content_type or 'none'!r}"
+            f"send {shape.noun} as multipart/form-data ('{shape.part}' file part) or as JSON "
+            f"with '{shape.base64_field}'; got content type {content_type or 'none'!r}"
         )
     body = await _read_capped(request, cap_bytes)
     if content_type == "application/json":
-        return _from_json(body)
-    return await _from_multipart(request, body)
+        return _files_from_json(body, shape)
+    return await _files_from_multipart(request, body, shape)
 
 
 async def _read_capped(request: Request, cap_bytes: int) -> bytes:
@@ -117,20 +148,35 @@ def _too_large(cap_bytes: int) -> ImageTooLargeError:
     )
 
 
-def _from_json(body: bytes) -> ImageUpload:
+def _files_from_json(
+    body: bytes, shape: FilesShape
+) -> tuple[list[tuple[str | None, bytes]], dict[str, Any]]:
+    """JSON: one base64 string when the shape holds one file, else a non-empty list."""
     try:
         document = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise invalid("", f"the body is not valid JSON ({exc})") from exc
     if not isinstance(document, dict):
         raise invalid("", "the JSON body must be an object")
-    encoded = document.pop(IMAGE_BASE64_FIELD, None)
-    if not isinstance(encoded, str) or not encoded.strip():
-        raise invalid(IMAGE_BASE64_FIELD, "a base64-encoded image is required")
-    return ImageUpload(image=_decode_base64(encoded), fields=document)
+    encoded = document.pop(shape.base64_field, None)
+    items = [encoded] if shape.max_files == 1 else encoded
+    if (
+        not isinstance(items, list)
+        or not items
+        or not all(isinstance(item, str) and item.strip() for item in items)
+    ):
+        wanted = (
+            "a base64-encoded image"
+            if shape.max_files == 1
+            else "a non-empty list of base64-encoded images"
+        )
+        raise invalid(shape.base64_field, f"{wanted} is required")
+    if len(items) > shape.max_files:
+        raise invalid(shape.base64_field, f"at most {shape.max_files} images per request")
+    return [(None, _decode_base64(item, shape.base64_field)) for item in items], document
 
 
-def _decode_base64(encoded: str, field: str = IMAGE_BASE64_FIELD) -> bytes:
+def _decode_base64(encoded: str, field: str) -> bytes:
     text = encoded.strip()
     if text.startswith("data:"):
         header, _, text = text.partition(",")
@@ -142,97 +188,33 @@ def _decode_base64(encoded: str, field: str = IMAGE_BASE64_FIELD) -> bytes:
         raise invalid(field, f"not valid base64 ({exc})") from exc
 
 
-async def _from_multipart(request: Request, body: bytes) -> ImageUpload:
-    async def replay() -> Message:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    try:
-        form = await Request(request.scope, replay).form(max_files=1, max_fields=_MAX_FIELDS)
-    except HTTPException as exc:  # Starlette's answer to a malformed multipart body
-        raise invalid("", f"malformed multipart body ({exc.detail})") from exc
-    try:
-        fields: dict[str, Any] = {}
-        image: bytes | None = None
-        for name, value in form.multi_items():
-            if isinstance(value, UploadFile):
-                if name != IMAGE_PART:
-                    raise invalid(name, f"only the '{IMAGE_PART}' part may be a file")
-                image = await value.read()
-            elif name == IMAGE_PART:
-                raise invalid(IMAGE_PART, "must be a file part, not a text field")
-            else:
-                fields[name] = value
-        if image is None:
-            raise invalid(IMAGE_PART, f"an image file part named '{IMAGE_PART}' is required")
-        return ImageUpload(image=image, fields=fields)
-    finally:
-        await form.close()
-
-
-async def read_photos_upload(request: Request) -> PhotosUpload:
-    """A FastAPI dependency for requests carrying several photos: multipart/form-data with
-    one or more file parts named `photos`, or JSON with `photos_base64`, a list of base64
-    strings. The body cap allows the most photos an enrolment request may carry."""
-    settings = get_services(request).settings
-    max_photos = settings.enrolment.max_photos_per_request
-    cap_bytes = max_photos * (settings.vision.limits.max_bytes * 4 // 3) + _MULTIPART_OVERHEAD_BYTES
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type not in {"multipart/form-data", "application/json"}:
-        raise UnsupportedMediaTypeError(
-            f"send the photos as multipart/form-data ('{PHOTOS_PART}' file parts) or as JSON "
-            f"with '{PHOTOS_BASE64_FIELD}'; got content type {content_type or 'none'!r}"
-        )
-    body = await _read_capped(request, cap_bytes)
-    if content_type == "application/json":
-        return _photos_from_json(body)
-    return await _photos_from_multipart(request, body, max_photos)
-
-
-def _photos_from_json(body: bytes) -> PhotosUpload:
-    try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise invalid("", f"the body is not valid JSON ({exc})") from exc
-    if not isinstance(document, dict):
-        raise invalid("", "the JSON body must be an object")
-    encoded = document.pop(PHOTOS_BASE64_FIELD, None)
-    if (
-        not isinstance(encoded, list)
-        or not encoded
-        or not all(isinstance(item, str) and item.strip() for item in encoded)
-    ):
-        raise invalid(PHOTOS_BASE64_FIELD, "a non-empty list of base64-encoded photos is required")
-    photos: list[tuple[str | None, bytes]] = [
-        (None, _decode_base64(item, PHOTOS_BASE64_FIELD)) for item in encoded
-    ]
-    return PhotosUpload(photos=photos, fields=document)
-
-
-async def _photos_from_multipart(request: Request, body: bytes, max_photos: int) -> PhotosUpload:
+async def _files_from_multipart(
+    request: Request, body: bytes, shape: FilesShape
+) -> tuple[list[tuple[str | None, bytes]], dict[str, Any]]:
     async def replay() -> Message:
         return {"type": "http.request", "body": body, "more_body": False}
 
     try:
         form = await Request(request.scope, replay).form(
-            max_files=max_photos, max_fields=_MAX_FIELDS
+            max_files=shape.max_files, max_fields=_MAX_FIELDS
         )
-    except HTTPException as exc:  # malformed, or more files than max_photos
+    except HTTPException as exc:  # malformed, or more files than max_files
         raise invalid("", f"unusable multipart body ({exc.detail})") from exc
     try:
         fields: dict[str, Any] = {}
-        photos: list[tuple[str | None, bytes]] = []
+        files: list[tuple[str | None, bytes]] = []
         for name, value in form.multi_items():
             if isinstance(value, UploadFile):
-                if name != PHOTOS_PART:
-                    raise invalid(name, f"only '{PHOTOS_PART}' parts may be files")
-                photos.append((value.filename, await value.read()))
-            elif name == PHOTOS_PART:
-                raise invalid(PHOTOS_PART, "must be file parts, not text fields")
+                if name != shape.part:
+                    raise invalid(name, f"only '{shape.part}' parts may be files")
+                files.append((value.filename, await value.read()))
+            elif name == shape.part:
+                raise invalid(shape.part, "must be a file part, not a text field")
             else:
                 fields[name] = value
-        if not photos:
-            raise invalid(PHOTOS_PART, f"at least one photo file part named '{PHOTOS_PART}'")
-        return PhotosUpload(photos=photos, fields=fields)
+        if not files:
+            raise invalid(shape.part, f"a file part named '{shape.part}' is required")
+        return files, fields
     finally:
         await form.close()
 

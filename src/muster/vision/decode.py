@@ -273,11 +273,12 @@ def _damaged_error(
 ) -> InvalidImageError:
     if "truncated" in str(error).lower() or _riff_is_cut_short(data):
         return InvalidImageError(
-            f"{label} is truncated (the upload may have been cut off); please upload it again"
+            f"{label} is truncated (it was cut off while being copied or sent); please send or "
+            "copy the complete file again"
         )
     return InvalidImageError(
         f"{label} is a damaged or incomplete {format_name} file and cannot be decoded "
-        f"({error}); please upload it again, or export the photo again"
+        f"({error}); please send the file again, or export the photo again"
     )
 
 
@@ -298,7 +299,7 @@ def _not_accepted_error(data: bytes, label: str) -> InvalidImageError:
         )
     return InvalidImageError(
         f"{label} is not an image Muster can read (it is not a {_ACCEPTED_TEXT} file, or it is "
-        "badly damaged); please upload a photo in one of those formats"
+        "badly damaged); please use a photo in one of those formats"
     )
 
 
