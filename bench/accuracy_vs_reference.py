@@ -350,41 +350,13 @@ LEVER_GRID = [(k, a, b) for k in (3, 5, 10) for a, b in ((0.25, 0.25), (0.5, 0.2
 """(cohort_size, probe_weight, template_weight) tried for the cohort-centred scorer."""
 
 
-def _flip_embeddings(paths: list[Path], cache_dir: Path, progress: bool) -> dict[Path, Any]:
-    """Test-time augmentation: the mean of the unit embeddings of the aligned chip and of its
-    mirror image, for the largest face of each image, through the pipeline's own detector,
-    landmarks, alignment and embedder (the pipeline itself does not flip)."""
-    from tqdm import tqdm
-
-    from muster.config import Settings
-    from muster.eval.cache import EmbeddingCache
-    from muster.eval.embed import pipeline_key
-    from muster.vision import FacePipeline, ModelStore
-    from muster.vision.align import align_faces
-    from muster.vision.decode import load_image
-    from muster.vision.landmarks import LandmarkPredictor
-
-    settings = Settings().vision
-    models = ModelStore()
-    pipeline = FacePipeline(settings, models)
-    landmarks = LandmarkPredictor(models)
-    cache = EmbeddingCache(cache_dir / "flip-tta", pipeline_key(settings))
-    found: dict[Path, Any] = {}
-    for path in tqdm(paths, desc="flip TTA", disable=not progress):
-        rows = cache.get(path)
-        if rows is None:
-            image = load_image(path, settings.limits)
-            faces = pipeline.analyze(image)
-            rows = np.zeros((0, REFERENCE_DIM), dtype=np.float32)
-            if faces:
-                (chip,) = align_faces(image, [landmarks.predict(image, faces[0].box).shape])
-                both = pipeline.embed_aligned([chip, np.ascontiguousarray(chip[:, ::-1])])
-                mean = both.sum(axis=0)
-                rows = (mean / np.linalg.norm(mean)).astype(np.float32)[None, :]
-            cache.put(path, rows)
-        if rows.shape[0]:
-            found[path] = rows[0]
-    return found
+def _flip_variants(vision: Any) -> dict[str, Any]:
+    """The vision settings without ("plain") and with ("flip") flip test-time augmentation
+    (`vision.flip_average`), everything else as configured."""
+    return {
+        name: vision.model_copy(update={"flip_average": flip})
+        for name, flip in (("plain", False), ("flip", True))
+    }
 
 
 def _person_half(identity: str) -> int:
@@ -392,9 +364,9 @@ def _person_half(identity: str) -> int:
 
 
 def levers(faces: Path, cache_dir: Path, progress: bool) -> dict[str, Any]:
-    """FNIR at FPIR 1% (DET) for each scorer setting, with and without flip TTA, on two
-    person-disjoint halves of the protocol (A: settings are chosen here; B: confirmed here)
-    and on the whole; plus pairs accuracy with flip TTA."""
+    """FNIR at FPIR 1% (DET) for each scorer setting, with and without flip TTA
+    (`vision.flip_average`), on two person-disjoint halves of the protocol (A: settings are
+    chosen here; B: confirmed here) and on the whole; plus pairs accuracy of each variant."""
     from muster.config import Settings
     from muster.eval.identify import search_probes
     from muster.eval.metrics import fnir_at_fpir, rank1_accuracy
@@ -412,8 +384,10 @@ def levers(faces: Path, cache_dir: Path, progress: bool) -> dict[str, Any]:
     pairs = read_pairs(faces / PAIRS_TEST) + read_pairs(faces / PAIRS_TRAIN)
     pair_paths = [path for pair in pairs for path in (pair.path_a, pair.path_b)]
     every = list(dict.fromkeys([e.path for e in entries] + pair_paths))
-    plain = EmbeddingSource(Settings().vision, cache_dir, progress).embed(every).embeddings
-    variants = {"plain": plain, "flip": _flip_embeddings(every, cache_dir, progress)}
+    variants = {
+        name: EmbeddingSource(vision, cache_dir, progress).embed(every).embeddings
+        for name, vision in _flip_variants(Settings().vision).items()
+    }
     scorers: list[OpenSetScorer] = [RawSimilarityScorer()]
     scorers += [CohortCentredScorer(k, a, b) for k, a, b in LEVER_GRID]
     halves = {

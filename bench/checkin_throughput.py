@@ -34,7 +34,7 @@ import httpx
 
 from muster.config import Settings
 from muster.domain.people import DeviceKind, Role, TemplateSource
-from muster.services.container import EMBEDDER_NAME, EMBEDDER_VERSION, build_services
+from muster.services.container import EMBEDDER_NAME, build_services, embedder_version
 from muster.storage import Repositories
 from muster.vision.pipeline import FacePipeline
 
@@ -55,7 +55,7 @@ def seed(settings: Settings, faces: Path) -> str:
                     person_id=person.id,
                     embedding=face.embedding,
                     model_name=EMBEDDER_NAME,
-                    model_version=EMBEDDER_VERSION,
+                    model_version=embedder_version(settings.vision),
                     quality=face.quality,
                     source=TemplateSource.UPLOAD,
                 )
@@ -160,9 +160,9 @@ def main() -> None:
         env = {"MUSTER_DATA_DIR": data_dir}
         if args.database_url:
             env["MUSTER_DATABASE_URL"] = args.database_url
-        settings = Settings.model_validate(
-            {"data_dir": data_dir, "database_url": args.database_url}
-        )
+        # Settings() reads the MUSTER_* variables the server also gets (e.g.
+        # MUSTER_VISION__FLIP_AVERAGE), so both sides use the same vision settings.
+        settings = Settings(data_dir=Path(data_dir), database_url=args.database_url)
         token = seed(settings, args.faces)
 
         pipeline = FacePipeline(settings.vision)

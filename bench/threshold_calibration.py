@@ -1,25 +1,34 @@
-"""How well does the gallery-calibrated threshold keep its promise? (Not a test; prints figures.)
+"""Does the open-set threshold keep its promise at every gallery size? (Not a test; prints.)
 
-On the LFW development open-set protocol (../shared/faces/lfw_dev_identification.tsv), the
-threshold is calibrated *from the gallery alone*, exactly as the service does
-(`muster.services.thresholds`), for several target FPIRs; the unknown probes (people who are
-not enrolled) then measure the FPIR it really gives, and the known probes the true-positive
-identification rate (right person, accepted) and the wrong-identity rate, with and without the
-margin rule. Random smaller galleries (people with 3+ images, 2 templates each) show how the
-calibration behaves as the gallery shrinks. The baseline in the same run is the fixed
-threshold dlib suggests (distance 0.6, cosine similarity 0.82).
+On the LFW development open-set protocol (../shared/faces/lfw_dev_identification.tsv):
+
+1. The prior: the exponential tail of every comparison between two different gallery people
+   (1,165 people, one photo each: 1.36 million comparisons, raw cosine), printed as the three
+   `recognition.prior_impostor_*` settings it gives, with its fit against the empirical
+   quantiles. Re-run this after changing the embedder and update the defaults.
+2. Random galleries of 6, 20, 100 and all 1,165 gallery people are calibrated exactly as the
+   service calibrates them (`thresholds.calibrate_index`, the default open-set scorer), for
+   several target FPIRs; the unknown probes (people in no gallery) then measure the FPIR it
+   really gives, and the known probes of the chosen people the true-positive identification
+   rate (right person, accepted; default margin rule). Two rules side by side, in one run:
+   `prior` (the service now: the default open-set scorer, cohort-centred from 100 people,
+   and the prior tail until the gallery can calibrate itself) and `gallery only` (the
+   service before: raw cosine at every size, and for small galleries a normal fit to their
+   few scores, above all of them and at least fallback_min_similarity). The prior used for
+   sizes below 1,165 is fitted on the *other* half of the people (persons split by CRC32 of
+   the name), so no gallery is judged by a prior measured on its own members.
 
     .venv/bin/python bench/threshold_calibration.py --faces ../shared/faces
 
 Embeddings come from the same cache as `muster eval` (out/cache/embeddings): after `make
-eval-identify` this takes seconds; the first run embeds ~5,000 images (half an hour or more
+eval-identify` this takes a minute; the first run embeds ~5,000 images (half an hour or more
 on one CPU core).
 """
 
 from __future__ import annotations
 
 import argparse
-from collections import defaultdict
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,145 +37,207 @@ import numpy as np
 import numpy.typing as npt
 
 from muster.config import RecognitionSettings, Settings
+from muster.domain.faces import Embedding
 from muster.eval.protocols import Role, read_identification
 from muster.eval.run import DEFAULT_CACHE_DIR, EmbeddingSource
-from muster.matching.index import ExactIndex
-from muster.matching.normalization import RawSimilarityScorer
-from muster.matching.similarity import euclidean_distance_to_similarity
-from muster.services.thresholds import (
-    ThresholdChoice,
-    choose_threshold,
+from muster.matching import DEFAULT_OPEN_SET_SCORER
+from muster.matching.calibration import (
+    ExponentialTail,
     impostor_comparison_scores,
+    threshold_for_false_positive_rate,
 )
+from muster.matching.candidates import PersonT, RankedPersons
+from muster.matching.decision import Identified, OpenSetPolicy
+from muster.matching.index import ExactIndex
+from muster.matching.normalization import OpenSetScorer, RawSimilarityScorer, ScoreScale
+from muster.services.thresholds import ThresholdChoice, calibrate_index
 
 FloatArray = npt.NDArray[np.float32]
 
+PRIOR_SHARE = 0.003
+"""The prior tail starts where this share of stranger comparisons is left."""
 
-@dataclass(frozen=True)
-class Gallery:
-    person_ids: list[int]
-    embeddings: FloatArray
+
+@dataclass(frozen=True, slots=True)
+class GalleryOnly:
+    """The raw cosine scorer presented as if on a scale without a prior, so the service's
+    calibration falls back to the gallery's own scores (the rule before the prior)."""
 
     @property
-    def people(self) -> int:
-        return len(set(self.person_ids))
+    def name(self) -> str:
+        return "raw cosine, gallery only"
 
-    def best_per_person(self, probes: FloatArray) -> FloatArray:
-        """(probes x people) best-template similarity, people in id order 0..n-1."""
-        scores = probes @ self.embeddings.T
-        best = np.full((probes.shape[0], self.people), -np.inf, dtype=np.float32)
-        for column, person in enumerate(self.person_ids):
-            best[:, person] = np.maximum(best[:, person], scores[:, column])
-        return best
+    @property
+    def scale(self) -> ScoreScale:
+        return ScoreScale.COHORT_CENTRED
+
+    def for_gallery(self, persons: int) -> OpenSetScorer:
+        return self
+
+    def rank(
+        self, index: ExactIndex[PersonT], probe: Embedding, *, exclude: PersonT | None = None
+    ) -> RankedPersons[PersonT]:
+        return RawSimilarityScorer().rank(index, probe, exclude=exclude)
 
 
-def calibrate(gallery: Gallery, target_fpir: float) -> ThresholdChoice:
-    index: ExactIndex[int] = ExactIndex()
-    for template_id, (person, embedding) in enumerate(
-        zip(gallery.person_ids, gallery.embeddings, strict=True)
-    ):
-        index.add(template_id, person, embedding)
-    scorer = RawSimilarityScorer()
-    impostors = impostor_comparison_scores(index, scorer, max_probes=2000)
-    return choose_threshold(
-        impostors,
-        RecognitionSettings(target_fpir=target_fpir),
-        scorer=scorer.name,
-        people=gallery.people,
-        templates=len(gallery.person_ids),
-        gallery_version=None,
-        now=datetime.now(UTC),
+@dataclass(frozen=True, slots=True)
+class Protocol:
+    gallery: dict[str, FloatArray]
+    known: list[tuple[str, FloatArray]]
+    unknown: FloatArray
+
+
+def load(faces: Path, cache_dir: Path) -> Protocol:
+    entries = read_identification(faces / "lfw_dev_identification.tsv")
+    embedded = EmbeddingSource(Settings().vision, cache_dir).embed(e.path for e in entries)
+    vectors = embedded.embeddings
+    gallery = {
+        e.identity: v
+        for e in entries
+        if e.role is Role.GALLERY and (v := vectors.get(e.path)) is not None
+    }
+    known = [
+        (e.identity, v)
+        for e in entries
+        if e.role is Role.PROBE_KNOWN and (v := vectors.get(e.path)) is not None
+    ]
+    unknown = [
+        v
+        for e in entries
+        if e.role is Role.PROBE_UNKNOWN and (v := vectors.get(e.path)) is not None
+    ]
+    return Protocol(gallery, known, np.stack(unknown).astype(np.float32))
+
+
+def index_of(gallery: dict[str, FloatArray], names: list[str]) -> ExactIndex[str]:
+    index: ExactIndex[str] = ExactIndex()
+    for template_id, name in enumerate(names):
+        index.add(template_id, name, gallery[name])
+    return index
+
+
+def fit_prior(
+    gallery: dict[str, FloatArray], names: list[str]
+) -> tuple[ExponentialTail, FloatArray]:
+    scores = impostor_comparison_scores(index_of(gallery, names), RawSimilarityScorer()).ravel()
+    return ExponentialTail.fit(scores, round(PRIOR_SHARE * scores.size)), scores
+
+
+def settings_with(prior: ExponentialTail, target_fpir: float) -> RecognitionSettings:
+    return RecognitionSettings(
+        target_fpir=target_fpir,
+        prior_impostor_similarity=prior.start,
+        prior_impostor_share=prior.share,
+        prior_impostor_decay=prior.mean_excess,
     )
 
 
-def accepted(best: FloatArray, threshold: float, margin: float) -> npt.NDArray[np.bool_]:
-    ordered = np.sort(best, axis=1)
-    runner_up = ordered[:, -2] if best.shape[1] > 1 else np.full(best.shape[0], -np.inf)
-    return (ordered[:, -1] >= threshold) & (ordered[:, -1] - runner_up >= margin)
+def accepted(
+    index: ExactIndex[str], choice: ThresholdChoice, probes: FloatArray, margin: float
+) -> list[str | None]:
+    """The person each probe is identified as (None: unknown)."""
+    policy = OpenSetPolicy(min_score=choice.min_score, min_margin=margin)
+    named: list[str | None] = []
+    for probe in probes:
+        decision = policy.decide(choice.open_set_scorer.rank(index, probe).top(2))
+        named.append(decision.candidate.person_id if isinstance(decision, Identified) else None)
+    return named
+
+
+def crc_half(name: str) -> int:
+    return zlib.crc32(name.encode()) % 2
+
+
+def print_prior(prior: ExponentialTail, scores: FloatArray) -> None:
+    print(
+        f"Prior from {scores.size:,} comparisons of different LFW gallery people (raw cosine):\n"
+        f"  MUSTER_RECOGNITION__PRIOR_IMPOSTOR_SIMILARITY={prior.start:.4f}\n"
+        f"  MUSTER_RECOGNITION__PRIOR_IMPOSTOR_SHARE={prior.share:g}\n"
+        f"  MUSTER_RECOGNITION__PRIOR_IMPOSTOR_DECAY={prior.mean_excess:.4f}"
+    )
+    print("  rate per comparison: empirical threshold / prior tail's threshold")
+    for rate in (1e-2, 1e-3, 1e-4, 1e-5):
+        empirical = threshold_for_false_positive_rate(scores, rate)
+        print(f"    {rate:<7g} {empirical:.4f} / {prior.threshold_for(rate):.4f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--faces", type=Path, default=Path("../shared/faces"))
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR)
-    parser.add_argument("--targets", type=float, nargs="+", default=[0.001, 0.01, 0.05])
-    parser.add_argument("--margins", type=float, nargs="+", default=[0.0, 0.02, 0.04])
-    parser.add_argument("--repeats", type=int, default=40, help="random galleries per size")
+    parser.add_argument("--targets", type=float, nargs="+", default=[0.01, 0.001])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[6, 20, 100])
+    parser.add_argument("--repeats", type=int, default=20, help="random galleries per size")
     args = parser.parse_args()
 
-    entries = read_identification(args.faces / "lfw_dev_identification.tsv")
-    embedded = EmbeddingSource(Settings().vision, args.cache_dir).embed(e.path for e in entries)
-    names = sorted({e.identity for e in entries if e.role is Role.GALLERY})
-    code = {name: i for i, name in enumerate(names)}
-    gallery_rows = [(e, embedded.embeddings.get(e.path)) for e in entries if e.role is Role.GALLERY]
-    gallery = Gallery(
-        [code[e.identity] for e, v in gallery_rows if v is not None],
-        np.stack([v for _, v in gallery_rows if v is not None]).astype(np.float32),
-    )
-    known = [
-        (code[e.identity], v)
-        for e in entries
-        if e.role is Role.PROBE_KNOWN and (v := embedded.embeddings.get(e.path)) is not None
-    ]
-    unknown = np.stack(
-        [
-            v
-            for e in entries
-            if e.role is Role.PROBE_UNKNOWN and (v := embedded.embeddings.get(e.path)) is not None
-        ]
-    ).astype(np.float32)
-    known_best = gallery.best_per_person(np.stack([v for _, v in known]).astype(np.float32))
-    known_mate = np.array([person for person, _ in known])
-    unknown_best = gallery.best_per_person(unknown)
+    data = load(args.faces, args.cache_dir)
+    names = sorted(data.gallery)
+    prior, scores = fit_prior(data.gallery, names)
     print(
-        f"LFW dev open set: {gallery.people} people enrolled (1 template each), "
-        f"{len(known)} known and {unknown.shape[0]} unknown probes with a face "
-        f"({len(embedded.no_face)} images without one)"
+        f"LFW dev open set: {len(names)} gallery people (1 photo each), {len(data.known)} known "
+        f"and {data.unknown.shape[0]} unknown probes with a face\n"
     )
-    dlib_threshold = euclidean_distance_to_similarity(0.6)
-    rows: list[tuple[str, float, str, float | None]] = [
-        (f"{target:g}", c.min_score, c.method.value, c.expected_fpir)
-        for target in args.targets
-        for c in [calibrate(gallery, target)]
-    ]
-    rows.append(("baseline: dlib 0.6", dlib_threshold, "fixed", None))
-    print(f"{'target FPIR':>18} {'threshold':>9} {'method':>16} {'expected':>8}  margin:", end="")
-    print("".join(f"   {m:.2f}: FPIR  TPIR  wrong" for m in args.margins))
-    for label, threshold, method, expected in rows:
-        cells = []
-        for margin in args.margins:
-            fpir = accepted(unknown_best, threshold, margin).mean()
-            hit = accepted(known_best, threshold, margin)
-            right = known_best.argmax(axis=1) == known_mate
-            cells.append(f"{fpir:.4f} {np.mean(hit & right):.3f} {np.mean(hit & ~right):.4f}")
-        shown = "-" if expected is None else f"{expected:.4f}"
-        print(f"{label:>18} {threshold:9.4f} {method:>16} {shown:>8}  " + "   ".join(cells))
-
-    by_person: defaultdict[str, list[FloatArray]] = defaultdict(list)
-    for e in entries:
-        if e.role is not Role.PROBE_UNKNOWN and (v := embedded.embeddings.get(e.path)) is not None:
-            by_person[e.identity].append(v)
-    candidates = sorted(name for name, vs in by_person.items() if len(vs) >= 3)
+    print_prior(prior, scores)
+    halves = [[n for n in names if crc_half(n) == h] for h in (0, 1)]
+    held_out = [fit_prior(data.gallery, halves[1 - h])[0] for h in (0, 1)]
+    known_names = np.array([name for name, _ in data.known])
+    known_vectors = np.stack([v for _, v in data.known]).astype(np.float32)
+    default_margin = RecognitionSettings().min_margin
     rng = np.random.default_rng(0)
-    print(f"\nRandom galleries from {len(candidates)} people with 3+ images, 2 templates each;")
-    print("measured FPIR of the unknown probes (no margin rule), mean and worst over the repeats:")
-    for size in (5, 20, 100):
+    now = datetime.now(UTC)
+
+    print(
+        "\nMeasured on unknown probes (FPIR, no margin rule and with the default margin) and on "
+        "known probes (TPIR: right person named, default margin); mean over random galleries, "
+        "worst FPIR in brackets."
+    )
+    header = f"{'people':>6} {'target':>7} {'rule':>13} {'threshold':>9} {'method':>16}"
+    print(header + "  FPIR (worst)     FPIR+margin  TPIR")
+    for size in [*args.sizes, len(names)]:
+        repeats = 1 if size == len(names) else args.repeats
+        draws = [
+            sorted(rng.choice(halves[r % 2], size, replace=False).tolist())
+            if size < len(names)
+            else names
+            for r in range(repeats)
+        ]
         for target in args.targets:
-            measured, thresholds = [], []
-            for _ in range(args.repeats):
-                chosen = rng.choice(len(candidates), size, replace=False)
-                sub = Gallery(
-                    [i for i, c in enumerate(chosen) for _ in by_person[candidates[c]][:2]],
-                    np.stack([v for c in chosen for v in by_person[candidates[c]][:2]]),
+            for rule in ("prior", "gallery only"):
+                rows = []
+                for r, chosen in enumerate(draws):
+                    # A drawn gallery's prior comes from the other half of the people.
+                    prior_used = held_out[r % 2] if size < len(names) else prior
+                    scorer = DEFAULT_OPEN_SET_SCORER if rule == "prior" else GalleryOnly()
+                    index = index_of(data.gallery, chosen)
+                    choice = calibrate_index(
+                        index,
+                        scorer,
+                        settings_with(prior_used, target),
+                        gallery_version=None,
+                        now=now,
+                    )
+                    mask = np.isin(known_names, chosen)
+                    unknown_plain = accepted(index, choice, data.unknown, 0.0)
+                    unknown_margin = accepted(index, choice, data.unknown, default_margin)
+                    known = accepted(index, choice, known_vectors[mask], default_margin)
+                    rows.append(
+                        (
+                            choice,
+                            np.mean([n is not None for n in unknown_plain]),
+                            np.mean([n is not None for n in unknown_margin]),
+                            np.mean(
+                                [a == b for a, b in zip(known, known_names[mask], strict=True)]
+                            ),
+                        )
+                    )
+                fpir = [row[1] for row in rows]
+                print(
+                    f"{size:>6} {target:>7g} {rule:>13} "
+                    f"{np.mean([row[0].min_score for row in rows]):9.4f} "
+                    f"{rows[0][0].method.value:>16}  {np.mean(fpir):.4f} ({max(fpir):.4f})  "
+                    f"{np.mean([row[2] for row in rows]):.4f}       "
+                    f"{np.mean([row[3] for row in rows]):.3f}"
                 )
-                choice = calibrate(sub, target)
-                thresholds.append(choice.min_score)
-                measured.append(accepted(sub.best_per_person(unknown), choice.min_score, 0).mean())
-            print(
-                f"  {size:>3} people, target {target:<6g} threshold {np.mean(thresholds):.3f} "
-                f"({choice.method.value}): FPIR {np.mean(measured):.4f} mean, "
-                f"{np.max(measured):.3f} worst"
-            )
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from muster.domain.faces import DetectorKind, EmbedderKind
+from muster.domain.faces import CnnRuntime, DetectorKind, EmbedderKind
 from muster.domain.quality_gates import QualityPolicy
 
 
@@ -63,6 +63,13 @@ class VisionSettings(_Group):
         "faces HOG misses but costs about 0.3-0.6 s per call on CPU, on every image without a "
         "HOG face. Unused when detector is 'cnn'.",
     )
+    cnn_runtime: CnnRuntime = Field(
+        CnnRuntime.ONNX,
+        description="Runtime for the MMOD CNN detector where it runs without upsampling "
+        "(the HOG fallback, or detector 'cnn' with upsample 0): 'onnx' (dlib's model "
+        "converted in memory on first use; the same boxes as dlib on every image compared, "
+        "10-20x faster on CPU) or 'dlib'. An upsampled CNN always runs in dlib.",
+    )
     embedder: EmbedderKind = Field(
         EmbedderKind.ONNX,
         description="Runtime for the ResNet face embedder: 'onnx' (dlib's model converted "
@@ -75,6 +82,14 @@ class VisionSettings(_Group):
         le=100,
         description="Extra randomly jittered copies embedded and averaged per face (0 = none); "
         "each costs one more network pass.",
+    )
+    flip_average: bool = Field(
+        True,
+        description="Embed each face and its mirror image in one batch and average the two "
+        "(flip test-time augmentation). Costs one more network pass per face (the embedding "
+        "step takes about twice as long); gains fewer missed people: on LFW open-set FNIR at "
+        "FPIR 1 % 27.0 -> 22.9 %, pairs accuracy 97.9 -> 98.4 % (docs/accuracy.md). Templates "
+        "made with it on and off are kept apart: re-enrol after switching.",
     )
     limits: ImageLimits = Field(default_factory=ImageLimits, description="Input image limits.")
 
@@ -105,17 +120,43 @@ class RecognitionSettings(_Group):
         None,
         ge=-1.0,
         le=1.0,
-        description="A fixed open-set threshold (cosine similarity, higher is stricter) that "
-        "replaces the calibrated one; unset: calibrate from the gallery for target_fpir.",
+        description="A fixed open-set threshold (higher is stricter) that replaces the "
+        "calibrated one, on the score scale in force (GET /thresholds score_scale: cosine "
+        "similarity below 100 enrolled people, cohort-centred from 100 on); unset: calibrate "
+        "for target_fpir.",
     )
     fallback_min_similarity: float = Field(
         0.93,
         ge=-1.0,
         le=1.0,
-        description="The 1:N threshold while the gallery is too small to calibrate from "
-        "(fewer than 2 people or 20 impostor scores), and the least one while it is small "
-        "(method 'gaussian_tail'): a few people say little about how alike strangers look. "
-        "On the scorer's scale (cosine similarity for the raw scorer).",
+        description="Used only for a small gallery scored on a scale without a prior (an "
+        "explicitly chosen cohort-centred scorer): the 1:N threshold with fewer than 2 people "
+        "or 20 impostor scores, and the least one until the gallery can calibrate itself "
+        "(method 'gaussian_tail'). Cosine-scale galleries use the prior_impostor_* tail.",
+    )
+    prior_impostor_similarity: float = Field(
+        0.9206,
+        ge=-1.0,
+        le=1.0,
+        description="The prior for small galleries (method 'prior'): the cosine similarity "
+        "that a share prior_impostor_share of comparisons between different people reach, "
+        "on a large population of the embedder in use. Measured on the 1,165 LFW View-1 "
+        "gallery people (1.36 million comparisons, flip-averaged dlib ResNet embeddings) by "
+        "bench/threshold_calibration.py; re-measure it when the embedder changes.",
+    )
+    prior_impostor_share: float = Field(
+        0.003,
+        gt=0.0,
+        le=1.0,
+        description="The share of stranger comparisons that reach prior_impostor_similarity "
+        "in the prior population (where its exponential tail starts).",
+    )
+    prior_impostor_decay: float = Field(
+        0.0068,
+        gt=0.0,
+        le=1.0,
+        description="The prior tail's mean excess (cosine): every this much above "
+        "prior_impostor_similarity, stranger comparisons become e (2.72) times rarer.",
     )
     min_margin: float = Field(
         0.02,
@@ -511,6 +552,15 @@ class StreamSettings(_Group):
         "image-wide vision.detect_max_side_px applies to photos); the CNN fallback is off for "
         "video, since it costs about 0.5 s on every frame without a face.",
     )
+    fallback_max_side_px: int = Field(
+        0,
+        ge=0,
+        le=2048,
+        description="When HOG finds no face in a video frame, the CNN detector looks again on "
+        "a copy at most this long (0: never). It finds faces in profile that HOG misses (the "
+        "Hamilton clip's pianist, yaw about 30-40 degrees, is found only so) at about 0.3-0.6 "
+        "s per faceless frame on CPU, so it suits file replays and slow cameras.",
+    )
     reconnect_max_s: float = Field(
         30.0,
         ge=0.5,
@@ -538,11 +588,13 @@ class StreamSettings(_Group):
 
 class SearchSettings(_Group):
     approximate_above_templates: int = Field(
-        200_000,
+        1_000_000,
         ge=1,
         le=1_000_000_000,
         description="Galleries with more templates than this are searched through an "
-        "approximate HNSW index (usearch) instead of exactly; see docs/benchmarks.md.",
+        "approximate HNSW index (usearch) instead of exactly. Up to 1,000,000 exact search "
+        "was faster than the graph at recall@1 0.99, used half the memory and reloads 100x "
+        "faster after a change; see docs/benchmarks.md.",
     )
     candidate_templates: int = Field(
         64,
@@ -550,6 +602,41 @@ class SearchSettings(_Group):
         le=4096,
         description="Approximate search: templates fetched per probe, from which persons are "
         "ranked and the runner-up and cohort are taken.",
+    )
+    hnsw_connectivity: int = Field(
+        48,
+        ge=4,
+        le=128,
+        description="Approximate search: graph edges per template (HNSW's M). More finds the "
+        "exact best match more often, at more memory and a slower build. 48 (with the "
+        "expansions below) reached recall@1 0.995 at 1,000,000 templates; 32 with "
+        "expansion_search 1024 sufficed at 100,000 (docs/benchmarks.md).",
+    )
+    hnsw_expansion_add: int = Field(
+        384,
+        ge=16,
+        le=4096,
+        description="Approximate search: beam width while inserting a template (HNSW's "
+        "efConstruction). Wider builds a better graph, more slowly; the gallery rebuilds the "
+        "graph whenever templates change.",
+    )
+    hnsw_expansion_search: int = Field(
+        4096,
+        ge=16,
+        le=16384,
+        description="Approximate search: beam width of a search (HNSW's ef). Wider finds the "
+        "exact best match more often and is slower: 4096 for recall@1 0.99 at 1,000,000 "
+        "templates (24 ms a search on 16 cores), 1024 at 100,000 (2 ms).",
+    )
+    max_ranked_persons: int = Field(
+        0,
+        ge=0,
+        le=1_000_000,
+        description="Exact search ranks only this many persons (0: everyone). The first "
+        "persons, which the open-set decision and the cohort score read, are unchanged; "
+        "at 1,000,000 templates a search then takes 7 ms instead of 470 ms (16 cores). Keep "
+        "0 while 1:1 verification looks the claimed person up in the ranking: one ranked "
+        "below the limit would be reported as not enrolled.",
     )
     refresh_interval_s: float = Field(
         0.5,
@@ -587,6 +674,123 @@ class GroupPhotoSettings(_Group):
         le=1.0,
         description="An unrecognised face this similar (cosine) to one already waiting in the "
         "review queue is not queued again (a re-uploaded photo).",
+    )
+
+
+class LivenessSettings(_Group):
+    """Liveness (presentation-attack detection): the kiosk's active challenge, the passive
+    per-frame check, and the cool-down after repeated failures (docs/accuracy.md has the
+    measured error rates)."""
+
+    required: bool = Field(
+        False,
+        description="When true, a face check-in is recorded only after a passed liveness check "
+        "(the kiosk's challenge, or the passive and motion checks of a stream); a single "
+        "uploaded frame is refused with `liveness_required`.",
+    )
+    challenge_min_frames: int = Field(
+        5,
+        ge=2,
+        le=60,
+        description="Frames with one face a challenge answer needs before it is judged; a "
+        "stream's motion is not judged on fewer either.",
+    )
+    min_moved_frames: int = Field(
+        2,
+        ge=1,
+        le=30,
+        description="Frames that must show the asked movement (at least min_turn_deg or "
+        "min_nod_deg from the first frame); their median planar residual is what is judged.",
+    )
+    min_turn_deg: float = Field(
+        20.0,
+        ge=5.0,
+        le=60.0,
+        description="Least head turn, degrees of yaw from the first frame, that answers a "
+        "turn challenge (and that lets a stream's motion be judged).",
+    )
+    min_nod_deg: float = Field(
+        12.0,
+        ge=5.0,
+        le=20.0,
+        description="Least downward head tilt, degrees of pitch from the first frame, that "
+        "answers a nod challenge (the pitch estimate saturates about 23 degrees down).",
+    )
+    min_turn_planar_residual: float = Field(
+        0.015,
+        ge=0.0,
+        le=0.2,
+        description="Least change of eye-width asymmetry (interocular distances, median over "
+        "the turned frames) a turn must show; a flat picture ideally shows 0, but on real "
+        "landmarks about 2% of photos tilted to fake a turn reach it, and about 11% of a live "
+        "person's turning windows miss it (docs/accuracy.md).",
+    )
+    min_nod_planar_residual: float = Field(
+        0.03,
+        ge=0.0,
+        le=0.2,
+        description="Least bend of the eye corners (interocular distances) a nod must show. "
+        "Real landmarks cannot tell a nod from a picture tilted back (live nods measured "
+        "0.013 median, tilted photos up to 0.034), so this keeps photos out and fails most "
+        "live nods: prefer turn challenges.",
+    )
+    challenge_ttl_s: float = Field(
+        30.0,
+        ge=5.0,
+        le=600.0,
+        description="A kiosk challenge must be answered within this many seconds of being "
+        "issued, and only once.",
+    )
+    max_challenge_frames: int = Field(
+        20,
+        ge=3,
+        le=60,
+        description="The most frames one challenge answer may carry (the kiosk sends a burst "
+        "of about 10 over 2 s).",
+    )
+    same_person_min_similarity: float = Field(
+        0.92,
+        ge=0.5,
+        le=1.0,
+        description="Every frame of a challenge answer must show a face at least this similar "
+        "(cosine) to the first frame's, so that one person cannot be swapped for another "
+        "mid-answer.",
+    )
+    min_live_fraction: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="The passive check passes a challenge answer or a stream's track when at "
+        "least this fraction of its faces is judged live.",
+    )
+    max_failures: int = Field(
+        5,
+        ge=1,
+        le=1000,
+        description="Failed liveness checks on one device within failure_window_s that pause "
+        "face check-in on it for cooldown_s (the admin is told).",
+    )
+    failure_window_s: float = Field(
+        300.0,
+        ge=10.0,
+        le=86400.0,
+        description="The window in which failed liveness checks on a device are counted.",
+    )
+    cooldown_s: float = Field(
+        600.0,
+        ge=10.0,
+        le=86400.0,
+        description="How long face check-in on a device pauses after max_failures failed "
+        "liveness checks (an admin may lift the pause sooner).",
+    )
+    passive_min_live_score: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="The passive check judges a face live when its live score (0..1, from the "
+        "fine detail the face keeps for its size) is at least this; 0.5 is where a face has "
+        "lost the detail finer than 1/60 of its eye distance, as a print or screen recaptured "
+        "by the camera does. Higher rejects more attacks and more live faces.",
     )
 
 
@@ -649,4 +853,8 @@ class Settings(BaseSettings):
     group_photos: GroupPhotoSettings = Field(
         default_factory=GroupPhotoSettings,
         description="Group photos: detection of many small faces, review-queue dedupe.",
+    )
+    liveness: LivenessSettings = Field(
+        default_factory=LivenessSettings,
+        description="Liveness: the kiosk challenge, the passive check, failure cool-down.",
     )

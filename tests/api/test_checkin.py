@@ -161,7 +161,9 @@ def test_a_look_soon_after_checking_in_is_already_checked_in_and_later_checks_ou
     # Capture times (an offline kiosk's queue) put the looks 2 min and 30 min apart: past
     # the 60 s dedupe window, then past the 10 min minimum stay.
     photo = train_faces.photo(PROBES[OBAMA])
-    start = datetime.now(UTC) - timedelta(hours=1)
+    # Yesterday morning, so the looks fall on one day whenever the suite runs.
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    start = yesterday.replace(hour=9, minute=0, second=0, microsecond=0)
     looks = [start, start + timedelta(minutes=2), start + timedelta(minutes=30)]
 
     answers = [

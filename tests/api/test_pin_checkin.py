@@ -57,8 +57,10 @@ def pin_check_in(
 def test_a_person_checks_in_and_out_by_code_and_pin_and_a_retry_records_nothing(
     live_server: LiveServer, ana: int, kiosk: Kiosk
 ) -> None:
-    morning = (datetime.now(UTC) - timedelta(hours=3)).isoformat()
-    noon = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    # Yesterday, so both looks fall on one day whenever the suite runs (the kiosk is in UTC).
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    morning = yesterday.replace(hour=9, minute=0, second=0, microsecond=0).isoformat()
+    noon = yesterday.replace(hour=12, minute=0, second=0, microsecond=0).isoformat()
 
     first = pin_check_in(live_server, kiosk, key="pin-1", captured_at=morning)
     assert first.status_code == 200, first.text

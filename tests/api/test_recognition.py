@@ -14,6 +14,7 @@ import pytest
 from muster.config import Settings
 from muster.domain.people import Role, TemplateSource
 from muster.services.container import EMBEDDER_NAME, EMBEDDER_VERSION
+from muster.services.thresholds import prior_tail
 from muster.storage import Repositories
 
 from .knn_gallery import KNN, NO_FACE, PROBES, STRANGER, TrainFaces, add_kiosk, enrol
@@ -165,26 +166,33 @@ def test_the_threshold_is_calibrated_from_the_gallery_and_follows_it(
     live_server.services.gallery.changed()
     after = live_server.admin.get("/thresholds").json()
 
-    assert before["method"] == "gaussian_tail"
+    # Five people rank by raw cosine, and 36 scores cannot place a 0.2 % tail: the prior can.
+    assert (before["method"], before["scorer"], before["score_scale"]) == (
+        "prior",
+        "raw cosine",
+        "cosine",
+    )
     assert (before["people"], before["templates"]) == (5, 9)
     # 9 templates, each against the 4 other people.
     assert before["impostor_scores"] == 36
     assert before["target_fpir"] == pytest.approx(0.01)
     assert before["per_comparison_rate"] == pytest.approx(0.01 / 5, rel=0.01)
-    # Five people are few: the fit is held at or above the strict floor, erring on the safe side.
-    floor = live_server.services.settings.recognition.fallback_min_similarity
-    assert floor <= before["min_score"] < 1.0
-    assert before["expected_fpir"] <= before["target_fpir"]
+    prior = prior_tail(live_server.services.settings.recognition)
+    assert before["min_score"] == pytest.approx(prior.threshold_for(0.01 / 5), abs=1e-4)
+    assert before["expected_fpir"] == pytest.approx(before["target_fpir"], rel=0.01)
     assert before["verification_min_score"] < before["min_score"]
     assert (after["templates"], after["impostor_scores"]) == (10, 40)
     assert after["gallery_version"] > before["gallery_version"]
 
 
-def test_a_small_gallery_uses_the_strict_fallback_threshold(live_server: LiveServer) -> None:
+def test_an_empty_gallery_takes_the_prior_threshold_for_one_comparison(
+    live_server: LiveServer,
+) -> None:
     body = live_server.admin.get("/thresholds").json()
 
-    assert (body["method"], body["people"], body["expected_fpir"]) == ("fallback", 0, None)
-    assert body["min_score"] == live_server.services.settings.recognition.fallback_min_similarity
+    assert (body["method"], body["people"], body["score_scale"]) == ("prior", 0, "cosine")
+    prior = prior_tail(live_server.services.settings.recognition)
+    assert body["min_score"] == pytest.approx(prior.threshold_for(0.01))
 
 
 def test_the_threshold_is_for_staff_only(live_server: LiveServer) -> None:

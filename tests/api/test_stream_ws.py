@@ -5,6 +5,7 @@ knn_examples/train, and frames that are a real photo of one of them (knn_example
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,12 +13,16 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from muster.domain.people import Role
+from muster.domain.review import ReviewStatus
+from muster.storage import Repositories
 
 from .knn_gallery import PROBES, Kiosk, TrainFaces, add_kiosk, count_rows, enrol
 from .live_server import LiveServer
 
 OBAMA = "Barack Obama"
 FRAMES = 10
+STREAM_STRANGER = Path("deepface_tests/unit_dataset/img15.jpg")
+"""Someone none of the five enrolled people resembles much (best similarity about 0.84)."""
 """Enough for a decision: with the defaults a track is embedded on frames 1, 4 and 7 and
 decided when three answers agree."""
 
@@ -104,3 +109,19 @@ def test_a_key_of_another_device_is_refused_and_the_socket_closed(
         assert refusal["error"]["code"] in {"forbidden", "invalid_api_key"}
         assert closed.value.rcvd is not None
         assert closed.value.rcvd.code == 1008
+
+
+def test_an_unknown_face_in_a_stream_is_queued_for_review_once(
+    live_server: LiveServer, people: dict[str, int], camera: Kiosk, train_faces: TrainFaces
+) -> None:
+    stranger = train_faces.photo(STREAM_STRANGER)
+    with connect(ws_url(live_server, camera.device_id, camera.token)) as ws:
+        answers = [answer(ws, stranger) for _ in range(FRAMES)]
+
+    states = [a["faces"][0]["state"] for a in answers]
+    assert "unknown" in states, states
+    assert [event for a in answers for event in a["events"]] == []
+    queued = Repositories.create(live_server.services.database).unknown_faces.all()
+    assert [(item.device_id, item.status) for item in queued] == [
+        (camera.device_id, ReviewStatus.PENDING)
+    ]

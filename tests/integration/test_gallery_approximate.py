@@ -1,5 +1,6 @@
 """The gallery switches to the approximate (HNSW) index above its template-count setting and
-still names the right person, also after another process deletes a template. Real: SQLite and
+still names the right person, also after another process deletes a template; an exact gallery
+that ranks only a few persons gives the same first ones. Real: SQLite and
 PostgreSQL through the repositories, usearch; the embeddings are seeded random unit vectors."""
 
 from __future__ import annotations
@@ -78,3 +79,26 @@ def test_a_template_deleted_elsewhere_leaves_the_approximate_gallery(database: D
         c.template_id for c in gallery.ranked(unit_embedding(0)).top(5)
     ]
     assert gallery.template_count() == 2 * PEOPLE - 1
+
+
+def test_an_exact_gallery_ranking_a_few_persons_gives_the_same_best_and_runner_up(
+    database: Database,
+) -> None:
+    repos = Repositories.create(database)
+    person_of_seed = enrol_people(repos)
+    everyone = Gallery(repos.templates, model_name=MODEL[0], model_version=MODEL[1])
+    scorer = CohortCentredScorer(cohort_size=5)
+    limited = Gallery(
+        repos.templates,
+        model_name=MODEL[0],
+        model_version=MODEL[1],
+        max_ranked_persons=scorer.cohort_size + 1,
+    )
+
+    for seed, person_id in list(person_of_seed.items())[::3]:
+        want = everyone.ranked(near(seed), scorer)
+        got = limited.ranked(near(seed), scorer)
+        assert (len(got), len(want)) == (6, PEOPLE)
+        assert got.top(2) == want.top(2)
+        assert got.top(1)[0].person_id == person_id
+    assert not limited.is_approximate

@@ -101,7 +101,7 @@ def test_migration_0002_keeps_the_keys_of_a_database_made_at_0001(database_url: 
             {"hash": hash_secret("oldsecret")},
         )
 
-    upgrade(url)
+    upgrade(url, "0002")
 
     assert current_revision(url) == "0002"
     with Database(url) as database:

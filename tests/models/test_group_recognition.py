@@ -33,11 +33,9 @@ MONDAY = date(2026, 11, 23)
 # A face cropped for enrolment keeps this share of its box size as margin on each side, so
 # the enrolment pipeline finds, aligns and measures it as in a portrait.
 CROP_MARGIN = 0.6
-# The operating point for a six-person class: the gallery's own calibration (six people,
-# 30 impostor scores) sets 0.947, above what dlib gives one person across two group photos
-# with 30-50 px between the eyes (0.914-0.961 here). The one face in PROBE_PHOTO turned
-# about 53 degrees needs the wider yaw gate.
-CLASS_RECOGNITION = RecognitionSettings(min_similarity=0.90, max_abs_yaw_deg=60.0)
+# The default threshold (six people: the prior tail at FPIR 1 %); the one face in PROBE_PHOTO
+# turned about 53 degrees needs the wider yaw gate.
+CLASS_RECOGNITION = RecognitionSettings(max_abs_yaw_deg=60.0)
 
 
 def labelled_names(faces_dir: Path, relative_path: str) -> list[str]:
@@ -165,7 +163,7 @@ def test_reuploading_a_group_photo_records_no_new_events(
         services.close()
 
 
-def test_at_the_calibrated_threshold_nobody_in_the_group_photo_is_wrongly_named(
+def test_with_default_settings_everyone_facing_the_camera_is_named_and_nobody_wrongly(
     faces_dir: Path, class_data_dir: Path, model_store: ModelStore
 ) -> None:
     services = services_on(class_data_dir, model_store, RecognitionSettings())
@@ -182,7 +180,9 @@ def test_at_the_calibrated_threshold_nobody_in_the_group_photo_is_wrongly_named(
         expected = labelled_names(faces_dir, PROBE_PHOTO)
         assert len(named) == len(expected)
         assert all(name in (None, truth) for name, truth in zip(named, expected, strict=True))
-        assert sum(name is not None for name in named) >= 2  # David and Lisa, measured
+        # Six people: the prior tail's threshold for FPIR 1 % (about 0.925), which the five
+        # faces within the yaw gate clear; the gallery's own 30 impostor scores set 0.947.
+        assert sum(name is not None for name in named) == len(expected) - 1
         # The face turned past the default 45 degree gate is refused as low quality, not
         # guessed at, and goes to no review queue.
         low_quality = [

@@ -11,12 +11,13 @@ import pytest
 
 from muster.config import VisionSettings
 from muster.domain.errors import InvalidImageError, ModelUnavailableError
-from muster.domain.faces import Face
+from muster.domain.faces import Face, RGBImage
+from muster.eval.embed import PIPELINE_MODULE, pipeline_key, vision_sources
 from muster.vision import FacePipeline, ModelStore
 from muster.vision.align import CHIP_SIZE_PX, align_faces
 from muster.vision.decode import load_image
 from muster.vision.detect import HogDetector
-from muster.vision.embed import DlibResNetEmbedder
+from muster.vision.embed import DlibResNetEmbedder, FlipAveragingEmbedder
 from muster.vision.landmarks import LandmarkPredictor
 from muster.vision.models import ModelFile
 
@@ -25,8 +26,9 @@ pytestmark = pytest.mark.models
 Analyze = Callable[[str], list[Face]]
 
 GOLDEN_IMAGE = "lfw_dev/Abdullah_Gul/Abdullah_Gul_0013.jpg"
-# dlib 20 ResNet on the HOG (upsample 1) + 5-point chip of GOLDEN_IMAGE, measured once.
-GOLDEN_FIRST_8 = (
+# dlib 20 ResNet on the HOG (upsample 1) + 5-point chip of GOLDEN_IMAGE, measured once: the
+# network alone (unit length), and the pipeline's default (flip averaging) embedding.
+GOLDEN_NETWORK_FIRST_8 = (
     -0.033672,
     -0.010207,
     0.003477,
@@ -35,6 +37,16 @@ GOLDEN_FIRST_8 = (
     -0.091116,
     0.019226,
     -0.071239,
+)
+GOLDEN_FIRST_8 = (
+    -0.039003,
+    -0.012538,
+    0.003076,
+    -0.052834,
+    -0.039691,
+    -0.080925,
+    0.025974,
+    -0.070078,
 )
 GOLDEN_RAW_NORM = 1.343925
 GOLDEN_TOLERANCE = 1e-4
@@ -69,18 +81,63 @@ def nearest_person(gallery: dict[str, list[Face]], probe: Face) -> str:
     return max(scored)[1]
 
 
-def test_golden_embedding_of_a_fixed_lfw_image_is_unchanged(
-    faces_dir: Path, model_store: ModelStore, analyzed: Analyze
-) -> None:
+def golden_chip(faces_dir: Path, model_store: ModelStore) -> RGBImage:
+    """GOLDEN_IMAGE's face aligned as the pipeline aligns it."""
     image = load_image(faces_dir / GOLDEN_IMAGE, VisionSettings().limits)
     (detection,) = HogDetector(model_store, upsample=1).detect(image)
     marks = LandmarkPredictor(model_store).predict(image, detection.box)
-    raw = DlibResNetEmbedder(model_store).descriptors(align_faces(image, [marks.shape]))
+    (chip,) = align_faces(image, [marks.shape])
+    return chip
 
+
+def test_golden_embedding_of_a_fixed_lfw_image_is_unchanged(
+    faces_dir: Path, model_store: ModelStore, analyzed: Analyze
+) -> None:
+    raw = DlibResNetEmbedder(model_store).descriptors([golden_chip(faces_dir, model_store)])
+
+    # The network itself, without test-time augmentation, then the default pipeline's output.
     assert float(np.linalg.norm(raw[0])) == pytest.approx(GOLDEN_RAW_NORM, abs=GOLDEN_TOLERANCE)
+    network = raw[0] / np.linalg.norm(raw[0])
+    np.testing.assert_allclose(network[:8], GOLDEN_NETWORK_FIRST_8, atol=GOLDEN_TOLERANCE)
     embedding = single_face(analyzed, GOLDEN_IMAGE).embedding
     np.testing.assert_allclose(embedding[:8], GOLDEN_FIRST_8, atol=GOLDEN_TOLERANCE)
-    np.testing.assert_allclose(embedding, raw[0] / np.linalg.norm(raw[0]), atol=1e-6)
+
+
+def test_the_flip_averaged_embedding_is_the_mean_of_the_chip_and_its_mirror_image(
+    faces_dir: Path, model_store: ModelStore, analyzed: Analyze
+) -> None:
+    chip = golden_chip(faces_dir, model_store)
+    network = DlibResNetEmbedder(model_store)
+    # Separate calls, so a mix-up of the halves of the wrapper's one batch would show.
+    (plain,) = network.embed([chip])
+    (mirrored,) = network.embed([np.ascontiguousarray(chip[:, ::-1])])
+    mean = (plain + mirrored) / np.linalg.norm(plain + mirrored)
+
+    assert float(plain @ mirrored) < 0.999  # else averaging would change nothing
+    np.testing.assert_allclose(single_face(analyzed, GOLDEN_IMAGE).embedding, mean, atol=1e-6)
+    wrapped = FlipAveragingEmbedder(network).embed([chip, chip])
+    np.testing.assert_allclose(wrapped, [mean, mean], atol=1e-6)
+
+
+def test_with_flip_averaging_off_the_pipeline_gives_the_networks_own_embedding(
+    faces_dir: Path, model_store: ModelStore
+) -> None:
+    plain = FacePipeline(VisionSettings(flip_average=False), model_store)
+    (face,) = plain.analyze_path(faces_dir / GOLDEN_IMAGE)
+    (network,) = DlibResNetEmbedder(model_store).embed([golden_chip(faces_dir, model_store)])
+    np.testing.assert_allclose(face.embedding, network, atol=1e-6)
+
+
+def test_the_evaluation_cache_key_covers_flip_averaging_and_the_code_the_pipeline_runs() -> None:
+    # Cached evaluation embeddings must not outlive a change of what the pipeline computes.
+    assert pipeline_key(VisionSettings()) != pipeline_key(VisionSettings(flip_average=False))
+    modules = set(vision_sources(PIPELINE_MODULE))
+    assert {PIPELINE_MODULE, "muster.vision.embed", "muster.vision.onnx.graph"} <= modules
+    assert not any(module.startswith("muster.vision.liveness") for module in modules)
+
+
+def test_flip_averaging_no_chips_gives_an_empty_matrix(model_store: ModelStore) -> None:
+    assert FlipAveragingEmbedder(DlibResNetEmbedder(model_store)).embed([]).shape == (0, 128)
 
 
 def test_embeddings_are_unit_length_float32_vectors(analyzed: Analyze) -> None:

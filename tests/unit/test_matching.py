@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from muster.matching.calibration import (
-    gallery_impostor_scores,
+    ExponentialTail,
+    impostor_comparison_scores,
     threshold_for_false_positive_rate,
 )
 from muster.matching.candidates import ScoredCandidate
@@ -233,13 +234,36 @@ def test_excluded_person_is_left_out_of_the_ranking() -> None:
         assert scorer.rank(index, _axis(0), exclude="ann").persons == ["bob"]
 
 
-def test_gallery_impostor_scores_search_each_person_against_the_others() -> None:
+def test_impostor_scores_search_each_person_against_the_others() -> None:
     index = _index((1, "ann", _axis(0)), (2, "bob", _between(0, 1, 0.5)), (3, "cy", _axis(2)))
-    scores = gallery_impostor_scores(index, RawSimilarityScorer())
+    scores = impostor_comparison_scores(index, RawSimilarityScorer())[:, 0]
     # ann and bob each find the other (cos 45 degrees); cy finds nobody alike.
     assert sorted(scores.tolist()) == pytest.approx([0.0, math.sqrt(0.5), math.sqrt(0.5)])
     # Two persons in three may be accepted at FPIR 2/3: the threshold rejects cy only.
     assert 0.0 < threshold_for_false_positive_rate(scores, 2 / 3) <= math.sqrt(0.5)
+
+
+def test_a_lone_person_has_no_impostor_scores() -> None:
+    index = _index((1, "ann", _axis(0)), (2, "ann", _axis(1)))
+    assert impostor_comparison_scores(index, RawSimilarityScorer()).size == 0
+
+
+def test_an_exponential_tail_fitted_to_exponential_scores_recovers_its_rates() -> None:
+    scores = 0.5 + np.random.default_rng(2).exponential(0.02, 1_000_000)
+    tail = ExponentialTail.fit(scores, 10_000)
+
+    assert tail.share == pytest.approx(0.01)
+    assert tail.mean_excess == pytest.approx(0.02, rel=0.05)
+    for rate in (1e-3, 1e-4):
+        threshold = tail.threshold_for(rate)
+        assert np.mean(scores >= threshold) == pytest.approx(rate, rel=0.3)
+        assert tail.rate_at(threshold) == pytest.approx(rate)
+
+
+def test_an_exponential_tail_is_never_laxer_than_its_start() -> None:
+    tail = ExponentialTail(start=0.8, share=0.01, mean_excess=0.02)
+    assert tail.threshold_for(0.5) == 0.8
+    assert tail.rate_at(0.0) == 0.01
 
 
 def test_size_aware_scorer_switches_to_the_cohort_score_at_its_minimum_gallery() -> None:
@@ -250,3 +274,12 @@ def test_size_aware_scorer_switches_to_the_cohort_score_at_its_minimum_gallery()
     small.add(3, "cy", _axis(2))
     assert scorer.active(small) is scorer.large
     assert scorer.rank(small, _axis(0)).scores[0] < 1.0
+
+
+def test_a_size_aware_scorer_resolves_to_a_concrete_scorer_with_a_scale() -> None:
+    scorer = GallerySizeAwareScorer(min_persons=3)
+    assert scorer.for_gallery(2) is scorer.small
+    assert scorer.for_gallery(3) is scorer.large
+    assert scorer.scale.value == "by_gallery_size"
+    assert [s.scale.value for s in (scorer.small, scorer.large)] == ["cosine", "cohort_centred"]
+    assert scorer.large.for_gallery(1) is scorer.large

@@ -3,6 +3,7 @@ distribution is known, and on hand-made embeddings. Pure: no models, no database
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from statistics import NormalDist
 
@@ -10,18 +11,26 @@ import numpy as np
 import pytest
 
 from muster.config import RecognitionSettings
+from muster.matching.calibration import impostor_comparison_scores
 from muster.matching.index import ExactIndex
-from muster.matching.normalization import RawSimilarityScorer
+from muster.matching.normalization import (
+    CohortCentredScorer,
+    GallerySizeAwareScorer,
+    RawSimilarityScorer,
+)
 from muster.services.thresholds import (
     ImpostorScores,
     ThresholdMethod,
+    calibrate_index,
     choose_threshold,
     fpir_for,
-    impostor_comparison_scores,
     per_comparison_rate,
+    prior_tail,
 )
 
 NOW = datetime(2024, 3, 11, 9, 0, tzinfo=UTC)
+RAW = RawSimilarityScorer()
+COHORT = CohortCentredScorer()
 
 
 def normal_scores(count: int, seed: int = 7) -> ImpostorScores:
@@ -88,28 +97,29 @@ def test_each_template_is_scored_against_every_other_persons_best_template() -> 
     embeddings[1] = np.array([0.6, 0.8, 0, 0], dtype=np.float32)  # person 1, close to person 0
     index = index_of([0, 1, 2, 2], embeddings)
 
-    scores = impostor_comparison_scores(index, RawSimilarityScorer(), max_probes=10)
+    scores = impostor_comparison_scores(index, RAW, max_probes=10)
 
-    # 4 templates x 2 other people; person 0 vs person 1 is 0.6 both ways, the rest 0.
-    assert scores.count == 8
-    assert sorted(scores.sorted_scores.tolist()) == pytest.approx([0, 0, 0, 0, 0, 0, 0.6, 0.6])
+    # 4 templates x 2 other people, each row best first; person 0 vs person 1 is 0.6 both
+    # ways, the rest 0.
+    assert scores.shape == (4, 2)
+    assert scores.ravel().tolist() == pytest.approx([0.6, 0, 0.6, 0, 0, 0, 0, 0])
 
 
 def test_at_most_max_probes_templates_play_strangers() -> None:
     index = index_of([0, 1, 2, 3, 4, 5], np.eye(6, dtype=np.float32))
 
-    scores = impostor_comparison_scores(index, RawSimilarityScorer(), max_probes=4)
+    scores = impostor_comparison_scores(index, RAW, max_probes=4)
 
-    assert scores.count == 4 * 5
+    assert scores.shape == (4, 5)
 
 
-def test_fewer_than_two_people_fall_back_to_the_strict_setting() -> None:
+def test_fewer_than_two_people_on_a_scale_without_a_prior_fall_back_to_the_strict_setting() -> None:
     settings = RecognitionSettings(fallback_min_similarity=0.95)
 
     choice = choose_threshold(
         ImpostorScores.of([]),
         settings,
-        scorer="cosine",
+        scorer=COHORT,
         people=1,
         templates=3,
         gallery_version=4,
@@ -128,7 +138,7 @@ def test_an_override_wins_and_still_reports_the_rate_it_gives() -> None:
     settings = RecognitionSettings(min_similarity=0.5, target_fpir=0.01)
 
     choice = choose_threshold(
-        scores, settings, scorer="cosine", people=10, templates=20, gallery_version=1, now=NOW
+        scores, settings, scorer=RAW, people=10, templates=20, gallery_version=1, now=NOW
     )
 
     assert (choice.method, choice.min_score) == (ThresholdMethod.OVERRIDE, 0.5)
@@ -142,7 +152,7 @@ def test_a_calibrated_choice_meets_its_target_for_the_gallery_size() -> None:
     settings = RecognitionSettings(target_fpir=0.05)
 
     choice = choose_threshold(
-        scores, settings, scorer="cosine", people=20, templates=40, gallery_version=1, now=NOW
+        scores, settings, scorer=RAW, people=20, templates=40, gallery_version=1, now=NOW
     )
 
     assert choice.method is ThresholdMethod.EMPIRICAL
@@ -152,14 +162,51 @@ def test_a_calibrated_choice_meets_its_target_for_the_gallery_size() -> None:
     assert choice.verification_min_score < choice.min_score
 
 
-def test_a_small_gallerys_threshold_never_drops_below_the_strict_floor() -> None:
+def test_a_small_cosine_gallery_takes_the_prior_tail_at_its_per_comparison_rate() -> None:
+    # Thirty scores (six people) that happen to run high: they say nothing about a 0.2 % tail.
+    few = ImpostorScores.of(np.random.default_rng(5).normal(0.85, 0.05, 30))
+    settings = RecognitionSettings(
+        target_fpir=0.01,
+        prior_impostor_similarity=0.8,
+        prior_impostor_share=0.01,
+        prior_impostor_decay=0.02,
+    )
+
+    choice = choose_threshold(
+        few, settings, scorer=RAW, people=6, templates=6, gallery_version=1, now=NOW
+    )
+
+    rate = per_comparison_rate(0.01, 6)
+    assert choice.method is ThresholdMethod.PRIOR
+    assert choice.min_score == pytest.approx(0.8 + 0.02 * math.log(0.01 / rate))
+    assert choice.expected_fpir == pytest.approx(0.01, rel=1e-6)
+    assert choice.verification_min_score == pytest.approx(0.8)  # the tail's start: rate 1 %
+    assert choice.pair_min_similarity == pytest.approx(0.8)
+
+
+def test_the_gallerys_own_calibration_takes_over_from_the_prior_once_it_has_a_tail() -> None:
+    settings = RecognitionSettings(target_fpir=0.01)
+
+    def choose(count: int) -> ThresholdMethod:
+        scores = ImpostorScores.of(np.random.default_rng(1).normal(0.5, 0.05, count))
+        people = 40
+        return choose_threshold(
+            scores, settings, scorer=RAW, people=people, templates=count, gallery_version=1, now=NOW
+        ).method
+
+    assert choose(999) is ThresholdMethod.PRIOR
+    assert choose(1000) is ThresholdMethod.EXPONENTIAL_TAIL
+    assert choose(25_000) is ThresholdMethod.EMPIRICAL
+
+
+def test_a_small_gallery_on_another_scale_never_drops_below_the_strict_floor() -> None:
     few = ImpostorScores.of(np.random.default_rng(5).normal(0.5, 0.05, 100))
     many = ImpostorScores.of(np.random.default_rng(5).normal(0.5, 0.05, 100_000))
     settings = RecognitionSettings(target_fpir=0.01, fallback_min_similarity=0.93)
 
     def choose(scores: ImpostorScores) -> tuple[ThresholdMethod, float]:
         choice = choose_threshold(
-            scores, settings, scorer="raw", people=5, templates=20, gallery_version=1, now=NOW
+            scores, settings, scorer=COHORT, people=5, templates=20, gallery_version=1, now=NOW
         )
         return choice.method, choice.min_score
 
@@ -169,3 +216,43 @@ def test_a_small_gallerys_threshold_never_drops_below_the_strict_floor() -> None
     method, threshold = choose(many)
     assert method is ThresholdMethod.EMPIRICAL
     assert threshold == pytest.approx(0.5 + 0.05 * true_quantile(0.01 / 5), abs=0.01)
+
+
+def test_calibration_resolves_the_size_aware_scorer_and_reports_the_one_in_force() -> None:
+    scorer = GallerySizeAwareScorer(min_persons=4)
+    settings = RecognitionSettings()
+    small = index_of([0, 1, 2], np.eye(6, dtype=np.float32)[:3])
+    large = index_of([0, 1, 2, 3, 4], np.eye(6, dtype=np.float32)[:5])
+
+    in_small = calibrate_index(small, scorer, settings, gallery_version=1, now=NOW)
+    in_large = calibrate_index(large, scorer, settings, gallery_version=2, now=NOW)
+
+    assert (in_small.scorer, in_small.score_scale.value) == ("raw cosine", "cosine")
+    assert in_small.method is ThresholdMethod.PRIOR
+    assert in_small.min_score == pytest.approx(
+        prior_tail(settings).threshold_for(per_comparison_rate(settings.target_fpir, 3))
+    )
+    assert in_large.open_set_scorer is scorer.large
+    assert in_large.score_scale.value == "cohort_centred"
+    assert in_large.method is ThresholdMethod.GAUSSIAN_TAIL
+
+
+def test_an_override_on_the_cosine_scale_also_compares_two_strangers() -> None:
+    settings = RecognitionSettings(min_similarity=0.9)
+
+    on_cosine = choose_threshold(
+        normal_scores(50), settings, scorer=RAW, people=5, templates=5, gallery_version=1, now=NOW
+    )
+    on_cohort = choose_threshold(
+        normal_scores(50),
+        settings,
+        scorer=COHORT,
+        people=5,
+        templates=5,
+        gallery_version=1,
+        now=NOW,
+    )
+
+    assert on_cosine.pair_min_similarity == 0.9
+    assert on_cohort.min_score == 0.9
+    assert on_cohort.pair_min_similarity == prior_tail(settings).threshold_for(0.01)

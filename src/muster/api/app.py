@@ -23,6 +23,7 @@ from muster.api.routers import (
     groups,
     health,
     keys,
+    liveness,
     pairing,
     people,
     pins,
@@ -95,5 +96,6 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(configuration.router)
     app.include_router(register_range.router)
     app.include_router(stream.router)
+    app.include_router(liveness.router)
     mount_web(app)
     return app

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from muster.domain import errors as e
+from muster.domain.challenges import LivenessPausedError, LivenessRequiredError
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,8 @@ STATUS_BY_ERROR: tuple[tuple[type[e.MusterError], int], ...] = (
     (e.UnsupportedImageError, 415),
     (e.InvalidImageError, 422),
     (e.ModelUnavailableError, 503),
+    (LivenessRequiredError, 403),
+    (LivenessPausedError, 429),
     (e.NotFoundError, 404),
     (e.ConflictError, 409),
     (e.ForbiddenError, 403),
@@ -55,6 +58,18 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(e.MusterError)
     async def _domain(_: Request, exc: e.MusterError) -> JSONResponse:
+        if isinstance(exc, LivenessPausedError):
+            # Says when to come back, in the header and in the body for clients that hide it.
+            return JSONResponse(
+                error_body(
+                    exc.code,
+                    exc.message,
+                    resumes_at=exc.resumes_at.isoformat(),
+                    retry_after_s=exc.retry_after_s,
+                ),
+                status_code=status_for(exc),
+                headers={"Retry-After": str(exc.retry_after_s)},
+            )
         return JSONResponse(error_body(exc.code, exc.message), status_code=status_for(exc))
 
     @app.exception_handler(RequestValidationError)

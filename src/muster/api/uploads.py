@@ -29,6 +29,8 @@ IMAGE_PART = "image"
 IMAGE_BASE64_FIELD = "image_base64"
 PHOTOS_PART = "photos"
 PHOTOS_BASE64_FIELD = "photos_base64"
+FRAMES_PART = "frames"
+FRAMES_BASE64_FIELD = "frames_base64"
 _MULTIPART_OVERHEAD_BYTES = 64 * 1024
 _MAX_FIELDS = 20
 
@@ -105,6 +107,16 @@ async def read_photos_upload(request: Request) -> PhotosUpload:
     strings. The body cap allows the most photos an enrolment request may carry."""
     max_photos = get_services(request).settings.enrolment.max_photos_per_request
     shape = FilesShape(PHOTOS_PART, PHOTOS_BASE64_FIELD, max_files=max_photos, noun="the photos")
+    files, fields = await read_files_upload(request, shape)
+    return PhotosUpload(photos=files, fields=fields)
+
+
+async def read_frames_upload(request: Request) -> PhotosUpload:
+    """A FastAPI dependency for a burst of video frames (a liveness challenge's answer):
+    `frames` file parts in capture order, or JSON with `frames_base64`; at most
+    liveness.max_challenge_frames of them."""
+    max_frames = get_services(request).settings.liveness.max_challenge_frames
+    shape = FilesShape(FRAMES_PART, FRAMES_BASE64_FIELD, max_files=max_frames, noun="the frames")
     files, fields = await read_files_upload(request, shape)
     return PhotosUpload(photos=files, fields=fields)
 
@@ -234,22 +246,37 @@ def image_upload_openapi(fields: type[BaseModel] | None = None) -> dict[str, Any
 
 def photos_upload_openapi(fields: type[BaseModel] | None = None) -> dict[str, Any]:
     """`openapi_extra` for routes reading `read_photos_upload`, with the extra `fields`."""
+    return _files_upload_openapi(fields, PHOTOS_PART, PHOTOS_BASE64_FIELD, "The photos")
+
+
+def frames_upload_openapi(fields: type[BaseModel] | None = None) -> dict[str, Any]:
+    """`openapi_extra` for routes reading `read_frames_upload`, with the extra `fields`."""
+    return _files_upload_openapi(
+        fields, FRAMES_PART, FRAMES_BASE64_FIELD, "The frames, in capture order"
+    )
+
+
+def _files_upload_openapi(
+    fields: type[BaseModel] | None, part: str, base64_field: str, what: str
+) -> dict[str, Any]:
+    """Both request shapes of a route that takes several files: repeated `part` file parts,
+    or a JSON list of base64 strings in `base64_field`."""
     return _upload_openapi(
         fields,
         (
-            PHOTOS_PART,
+            part,
             {
                 "type": "array",
                 "items": {"type": "string", "format": "binary"},
-                "description": "One or more photos (repeat the part).",
+                "description": f"{what} (repeat the part).",
             },
         ),
         (
-            PHOTOS_BASE64_FIELD,
+            base64_field,
             {
                 "type": "array",
                 "items": {"type": "string"},
-                "description": "The photos, base64 (data: URLs are accepted too).",
+                "description": f"{what}, base64 (data: URLs are accepted too).",
             },
         ),
     )

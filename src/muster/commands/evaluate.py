@@ -1,5 +1,6 @@
 """`muster eval pairs` and `muster eval identify`: accuracy on a protocol file (formats in
-muster.eval.protocols), with the real pipeline and an on-disk embedding cache."""
+muster.eval.protocols), with the real pipeline and an on-disk embedding cache; `muster eval
+liveness`: the passive liveness check's error rates on the spoof sets."""
 
 from __future__ import annotations
 
@@ -115,3 +116,45 @@ def identify(
     except MusterError as exc:
         raise click.ClickException(f"{exc.message} [{exc.code}]") from exc
     _finish(report, identification_lines(report), json_file)
+
+
+@eval_group.command()
+@click.argument("faces_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--every",
+    type=click.IntRange(1, 1000),
+    default=1,
+    show_default=True,
+    help="Score every N-th labelled image only (spoof_silent_face is always scored whole).",
+)
+@click.option("--videos/--no-videos", default=True, help="Also score the live/replay video pair.")
+@json_option
+@progress_option
+def liveness(
+    *, faces_dir: Path, every: int, videos: bool, json_file: Path | None, progress: bool
+) -> None:
+    """Passive liveness APCER/BPCER on the spoof sets under FACES_DIR (../shared/faces)."""
+    # Imported here: it loads dlib, which the other commands do not need.
+    from muster.eval.liveness import (  # noqa: PLC0415
+        FrameScorer,
+        liveness_lines,
+        run_liveness,
+        write_liveness_json,
+    )
+
+    settings = load_settings()
+    try:
+        report = run_liveness(
+            faces_dir,
+            FrameScorer(settings.vision, settings.liveness),
+            every=every,
+            videos=videos,
+            progress=progress,
+        )
+    except MusterError as exc:
+        raise click.ClickException(f"{exc.message} [{exc.code}]") from exc
+    for line in liveness_lines(report):
+        click.echo(line)
+    if json_file is not None:
+        write_liveness_json(report, json_file)
+        click.echo(f"wrote {json_file}", err=True)

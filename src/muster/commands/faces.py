@@ -28,7 +28,7 @@ from muster.commands.faces_output import (
 )
 from muster.config import Settings
 from muster.domain.errors import MusterError
-from muster.services.container import EMBEDDER_NAME, EMBEDDER_VERSION
+from muster.services.container import EMBEDDER_NAME, embedder_version
 from muster.services.local_enrolment import enrol_folder
 from muster.services.local_gallery import DEFAULT_FILE_NAME, LocalGallery, LocalGalleryError
 from muster.services.local_recognition import (
@@ -67,7 +67,7 @@ def enroll(folder: Path, gallery_file: Path | None) -> None:
             folder,
             pipeline,
             model_name=EMBEDDER_NAME,
-            model_version=EMBEDDER_VERSION,
+            model_version=embedder_version(settings.vision),
             policy=settings.enrolment.quality_policy(),
             progress=_progress_bar,
         )
@@ -106,7 +106,7 @@ def identify(
         gallery = LocalGallery.load(
             gallery_file or _default_gallery(settings),
             model_name=EMBEDDER_NAME,
-            model_version=EMBEDDER_VERSION,
+            model_version=embedder_version(settings.vision),
         )
         recognizer = LocalRecognizer(gallery, recognition)
         pipeline = _warm_pipeline(settings)

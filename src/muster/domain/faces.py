@@ -58,6 +58,13 @@ class DetectorKind(StrEnum):
     CNN = "cnn"
 
 
+class CnnRuntime(StrEnum):
+    """Which runtime runs dlib's MMOD CNN face detector (the same model either way)."""
+
+    DLIB = "dlib"
+    ONNX = "onnx"
+
+
 class EmbedderKind(StrEnum):
     """Which runtime computes dlib's ResNet descriptors (the same model either way)."""
 

@@ -8,11 +8,12 @@ embedding; the evaluations say how many and how they were scored.
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import importlib.util
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Protocol
 
@@ -42,15 +43,62 @@ class EmbeddedImages:
     unreadable: dict[Path, str] = field(default_factory=dict)
 
 
+PIPELINE_MODULE = "muster.vision.pipeline"
+
+
 def pipeline_key(settings: VisionSettings) -> str:
-    """Identifies everything that shapes an embedding: the vision settings and the source of
-    the vision package (so editing the pipeline invalidates cached embeddings)."""
-    package = Path(str(resources.files("muster.vision")))
+    """Identifies everything that shapes an embedding: the vision settings (the embedder,
+    `flip_average`, jitter, detection...) and the source of every `muster.vision` module the
+    pipeline imports. Editing the pipeline invalidates cached embeddings; work on vision
+    modules the pipeline does not use (liveness, say) does not."""
     digest = hashlib.sha256()
-    for source in sorted(package.rglob("*.py")):
-        digest.update(source.relative_to(package).as_posix().encode())
-        digest.update(source.read_bytes())
+    for module, source in sorted(vision_sources(PIPELINE_MODULE).items()):
+        digest.update(module.encode())
+        digest.update(source)
     return fingerprint(settings.model_dump_json(), digest.hexdigest())
+
+
+def vision_sources(root: str) -> dict[str, bytes]:
+    """The source of `root` and of every `muster.vision` module it imports, directly or
+    through one another, found by reading their absolute import statements."""
+    sources: dict[str, bytes] = {}
+    pending = [root]
+    while pending:
+        module = pending.pop()
+        if module in sources:
+            continue
+        spec = importlib.util.find_spec(module)
+        if spec is None or spec.origin is None:
+            raise ValueError(f"cannot find the source of {module}")
+        sources[module] = Path(spec.origin).read_bytes()
+        pending += _imported_vision_modules(sources[module])
+    return sources
+
+
+def _imported_vision_modules(source: bytes) -> list[str]:
+    """Modules of `muster.vision` that `source` imports by absolute name; for `from X import
+    y`, X and, when y is itself a module, X.y."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append(node.module)
+            found += [
+                f"{node.module}.{alias.name}"
+                for alias in node.names
+                if _is_module(f"{node.module}.{alias.name}")
+            ]
+    return [name for name in found if name.split(".")[:2] == ["muster", "vision"]]
+
+
+def _is_module(name: str) -> bool:
+    if name.split(".")[:2] != ["muster", "vision"]:
+        return False
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:  # the parent is a module, not a package
+        return False
 
 
 def _largest_first(faces: list[Face]) -> np.ndarray:

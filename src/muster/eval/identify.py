@@ -12,8 +12,8 @@ Thresholds, three ways, from least to most deployable:
 * `held_out`: picked on half of the unknown probes and reported on the other half, both ways
   round, averaged (the unknown probes alternate between halves in file order).
 * `gallery`: picked on gallery members searched against everyone else
-  (`matching.calibration.gallery_impostor_scores`), which needs no unknown probes at all:
-  what a site can do on day one.
+  (the top scores of `matching.calibration.impostor_comparison_scores`), which needs no
+  unknown probes at all: what a site can do on day one.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from muster.eval.metrics import (
 )
 from muster.eval.protocols import IdentificationEntry, Role
 from muster.matching.calibration import (
-    gallery_impostor_scores,
+    impostor_comparison_scores,
     threshold_for_false_positive_rate,
 )
 from muster.matching.index import ExactIndex
@@ -188,10 +188,18 @@ def evaluate_identification(
     """`open_set_report` of a search, calibrating the gallery threshold with `scorer`."""
     return open_set_report(
         result.scores,
-        gallery_impostor_scores(result.index, scorer),
+        _top_impostor_scores(result.index, scorer),
         scorer_name=scorer.name,
         enrolled_persons=result.index.person_count(),
         gallery_without_face=result.gallery_without_face,
         probes_without_face=result.probes_without_face,
         target_fpirs=target_fpirs,
     )
+
+
+def _top_impostor_scores(index: ExactIndex[str], scorer: OpenSetScorer) -> F64Array:
+    """Each gallery template's best score against the other persons (-inf with nobody else)."""
+    comparisons = impostor_comparison_scores(index, scorer)
+    if comparisons.shape[1] == 0:
+        return np.full(len(index), -np.inf)
+    return comparisons[:, 0].astype(np.float64)

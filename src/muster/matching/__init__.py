@@ -10,6 +10,7 @@ from muster.matching.normalization import (
     GallerySizeAwareScorer,
     OpenSetScorer,
     RawSimilarityScorer,
+    ScoreScale,
 )
 
 DEFAULT_OPEN_SET_SCORER = GallerySizeAwareScorer()
@@ -27,6 +28,7 @@ __all__ = [
     "OpenSetScorer",
     "RankedPersons",
     "RawSimilarityScorer",
+    "ScoreScale",
     "ScoredCandidate",
     "Unknown",
     "UnknownReason",

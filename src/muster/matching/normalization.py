@@ -33,6 +33,7 @@ it are calibrated on its own scale (`calibration.gallery_impostor_scores`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
 import numpy as np
@@ -42,11 +43,32 @@ from muster.matching.candidates import PersonT, RankedPersons
 from muster.matching.index import ExactIndex
 
 
+class ScoreScale(StrEnum):
+    """What a scorer's scores mean, so a threshold is only ever applied on its own scale."""
+
+    COSINE = "cosine"
+    """Cosine similarity of unit embeddings (-1..1): thresholds measured on any large
+    impostor population of the same embedder apply."""
+    COHORT_CENTRED = "cohort_centred"
+    """Cosine minus parts of gallery cohort means: only this gallery's calibration applies."""
+    BY_GALLERY_SIZE = "by_gallery_size"
+    """A composite whose scale depends on the gallery (`for_gallery` names the real one)."""
+
+
 class OpenSetScorer(Protocol):
     """Ranks every enrolled person for a probe by an open-set score, best first."""
 
     @property
     def name(self) -> str: ...
+
+    @property
+    def scale(self) -> ScoreScale: ...
+
+    def for_gallery(self, persons: int) -> OpenSetScorer:
+        """The concrete scorer used for a gallery of `persons` enrolled people (itself for
+        every scorer but a composite). Resolve it from the *whole* gallery's size before
+        ranking a candidate view of it (matching.ann)."""
+        ...
 
     def rank(
         self, index: ExactIndex[PersonT], probe: Embedding, *, exclude: PersonT | None = None
@@ -63,6 +85,13 @@ class RawSimilarityScorer:
     @property
     def name(self) -> str:
         return "raw cosine"
+
+    @property
+    def scale(self) -> ScoreScale:
+        return ScoreScale.COSINE
+
+    def for_gallery(self, persons: int) -> OpenSetScorer:
+        return self
 
     def rank(
         self, index: ExactIndex[PersonT], probe: Embedding, *, exclude: PersonT | None = None
@@ -91,6 +120,13 @@ class CohortCentredScorer:
             f"cohort-centred (K={self.cohort_size}, a={self.probe_weight:g}, "
             f"b={self.template_weight:g})"
         )
+
+    @property
+    def scale(self) -> ScoreScale:
+        return ScoreScale.COHORT_CENTRED
+
+    def for_gallery(self, persons: int) -> OpenSetScorer:
+        return self
 
     def rank(
         self, index: ExactIndex[PersonT], probe: Embedding, *, exclude: PersonT | None = None
@@ -126,11 +162,22 @@ class GallerySizeAwareScorer:
     def name(self) -> str:
         return f"{self.large.name} from {self.min_persons} persons, else {self.small.name}"
 
+    @property
+    def scale(self) -> ScoreScale:
+        return ScoreScale.BY_GALLERY_SIZE
+
+    def for_gallery(self, persons: int) -> OpenSetScorer:
+        """`large` from `min_persons` enrolled people on, else `small` (resolved further)."""
+        chosen = self.large if persons >= self.min_persons else self.small
+        return chosen.for_gallery(persons)
+
     def active(self, index: ExactIndex[PersonT]) -> OpenSetScorer:
         """The scorer this gallery's size selects."""
-        return self.large if index.person_count() >= self.min_persons else self.small
+        return self.for_gallery(index.person_count())
 
     def rank(
         self, index: ExactIndex[PersonT], probe: Embedding, *, exclude: PersonT | None = None
     ) -> RankedPersons[PersonT]:
+        """Ranks with the scorer `index`'s own size selects: pass the whole gallery, or
+        resolve `for_gallery` first when `index` is a candidate view."""
         return self.active(index).rank(index, probe, exclude=exclude)

@@ -13,6 +13,12 @@ also found through the event's stored key, by any replica, after any restart.
 Faces that match nobody (and pass the quality gate) go to the review queue with their
 embedding and a small thumbnail, unless the same stranger was queued from this device within
 the dedupe window.
+
+Liveness: with `liveness.required`, a single frame that shows a face is refused
+(`LivenessRequiredError`; one without is still answered NO_FACE);
+faces are then checked in only through `check_in_seen`, after the liveness service passed
+a challenge answer, or through `check_in_identified` from a stream whose checks passed. A
+device paused after repeated liveness failures is refused (`LivenessPausedError`).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from enum import StrEnum
 
 from muster.config import AttendanceSettings, RecognitionSettings
 from muster.domain.attendance import AttendanceEvent, Direction, EventSource
+from muster.domain.challenges import LivenessRequiredError, paused_error
 from muster.domain.errors import MusterError
 from muster.domain.faces import Box, Embedding
 from muster.domain.people import Device, DeviceKind
@@ -44,6 +51,7 @@ from muster.services.webhooks import WebhookEventType, WebhookService
 from muster.storage.repositories.base import Clock, utc_now
 from muster.storage.repositories.devices import DeviceRepository
 from muster.storage.repositories.events import EventRepository
+from muster.storage.repositories.liveness import LivenessRepository
 from muster.storage.repositories.people import PeopleRepository
 from muster.storage.repositories.unknown_faces import UnknownFaceRepository
 
@@ -65,6 +73,8 @@ class CheckinDecision(StrEnum):
     """Within the dedupe window of the person's last event; nothing recorded."""
     NOT_RECOGNISED = "not_recognised"
     NO_FACE = "no_face"
+    LIVENESS_FAILED = "liveness_failed"
+    """The liveness check of a challenge answer failed; nothing recorded."""
 
 
 _RECORDED = frozenset({CheckinDecision.CHECKED_IN, CheckinDecision.CHECKED_OUT})
@@ -89,6 +99,18 @@ class IdentifiedCheckinRequest:
 
     device_id: int
     person: Identity
+    idempotency_key: str | None = None
+    captured_at: datetime | None = None
+    liveness_passed: bool | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeenCheckinRequest:
+    """A look at `device_id` whose frame was already recognised (`recognition`, largest face
+    first), by the liveness service after a passed check; otherwise as CheckinRequest."""
+
+    device_id: int
+    recognition: Recognition
     idempotency_key: str | None = None
     captured_at: datetime | None = None
 
@@ -158,6 +180,8 @@ class CheckinService:
         webhooks: WebhookService,
         attendance: AttendanceSettings,
         recognition_settings: RecognitionSettings,
+        liveness: LivenessRepository,
+        liveness_required: bool = False,
         keep_event_faces: bool = False,
         clock: Clock = utc_now,
     ) -> None:
@@ -169,6 +193,8 @@ class CheckinService:
         self._webhooks = webhooks
         self._settings = attendance
         self._recognition_settings = recognition_settings
+        self._liveness = liveness
+        self._liveness_required = liveness_required
         self._keep_event_faces = keep_event_faces
         self._clock = clock
         # Built once so that a bad day_start fails at start-up, not on the first check-in.
@@ -180,14 +206,56 @@ class CheckinService:
         self._answers = AnswerCache(attendance.idempotency_cache_size)
 
     def check_in(self, request: CheckinRequest) -> CheckinResult:
-        """Recognise, decide and record one look. Raises NotFoundError for an unknown
-        device, CaptureTimeError for a capture time out of range, InvalidImageError (or a
-        subclass) for bytes that are not an acceptable image."""
+        """Recognise, decide and record one look. Raises LivenessRequiredError when the
+        frame shows a face while liveness is required (a frame without one is answered
+        NO_FACE, so that a kiosk can tell when someone arrived), LivenessPausedError at a
+        paused device, NotFoundError for an unknown device, CaptureTimeError for a capture
+        time out of range, InvalidImageError (or a subclass) for bytes that are not an
+        acceptable image."""
+        at = self._capture_time(request.captured_at)
+        device = self._devices.get(request.device_id)
+        self.check_not_paused(device.id)
+
+        def decide() -> CheckinResult:
+            recognition = self._recognition.recognise_bytes(request.image)
+            if self._liveness_required and recognition.faces:
+                raise LivenessRequiredError(
+                    "liveness is required here: ask for a challenge (POST "
+                    "/liveness/challenges) and send its answer, a burst of frames, to POST "
+                    "/checkins/live"
+                )
+            return self._decide(device, at, recognition, request.idempotency_key, None)
+
+        return self._answer_once(device, request.idempotency_key, decide)
+
+    def check_in_seen(self, request: SeenCheckinRequest) -> CheckinResult:
+        """Decide and record a look at an already recognised frame that passed a liveness
+        check (the event says so), by the rules and idempotency of `check_in`. Raises
+        NotFoundError for an unknown device, CaptureTimeError."""
         at = self._capture_time(request.captured_at)
         device = self._devices.get(request.device_id)
         return self._answer_once(
-            device, request.idempotency_key, lambda: self._decide(device, at, request)
+            device,
+            request.idempotency_key,
+            lambda: self._decide(device, at, request.recognition, request.idempotency_key, True),
         )
+
+    def remembered_answer(
+        self, device_id: int, idempotency_key: str | None
+    ) -> CheckinResult | None:
+        """The answer this process gave to an earlier request with this key, marked
+        replayed; None when there was none (or no key)."""
+        if idempotency_key is None:
+            return None
+        earlier = self._answers.get((device_id, idempotency_key))
+        return None if earlier is None else replace(earlier, replayed=True)
+
+    def check_not_paused(self, device_id: int) -> None:
+        """Raises LivenessPausedError while face check-in on the device is paused."""
+        now = self._clock()
+        pause = self._liveness.pause(device_id, now)
+        if pause is not None:
+            raise paused_error(pause, now)
 
     def check_in_identified(self, request: IdentifiedCheckinRequest) -> CheckinResult:
         """Decide and record a look at an already identified person, by the same rules and
@@ -199,7 +267,14 @@ class CheckinService:
         return self._answer_once(
             device,
             request.idempotency_key,
-            lambda: self._record(device, at, None, request.person, request.idempotency_key),
+            lambda: self._record(
+                device,
+                at,
+                None,
+                request.person,
+                request.idempotency_key,
+                liveness_passed=request.liveness_passed,
+            ),
         )
 
     def _answer_once(
@@ -231,14 +306,22 @@ class CheckinService:
             )
         return captured_at
 
-    def _decide(self, device: Device, at: datetime, request: CheckinRequest) -> CheckinResult:
-        recognition = self._recognition.recognise_bytes(request.image)
+    def _decide(
+        self,
+        device: Device,
+        at: datetime,
+        recognition: Recognition,
+        idempotency_key: str | None,
+        liveness_passed: bool | None,
+    ) -> CheckinResult:
         if not recognition.faces:
             return CheckinResult(decision=CheckinDecision.NO_FACE, device=device, at=at)
         match = recognition.faces[0]  # the pipeline puts the largest face first
         if match.identity is None:
             return self._not_recognised(device, at, match, recognition)
-        result = self._record(device, at, match, match.identity, request.idempotency_key)
+        result = self._record(
+            device, at, match, match.identity, idempotency_key, liveness_passed=liveness_passed
+        )
         recorded = result.decision in _RECORDED and not result.replayed
         if self._keep_event_faces and recorded and result.event_id is not None:
             self._keep_event_face(result.event_id, match, recognition)
@@ -251,9 +334,11 @@ class CheckinService:
         match: FaceMatch | None,
         identity: Identity,
         idempotency_key: str | None,
+        *,
+        liveness_passed: bool | None = None,
     ) -> CheckinResult:
         """Record a look at `identity`; `match` is the face it was recognised by, None when
-        it was identified otherwise (a PIN)."""
+        it was identified otherwise (a PIN). `liveness_passed`: None when no check ran."""
         refused_as_already_in = False
 
         def choose(previous: AttendanceEvent | None) -> Direction | None:
@@ -275,6 +360,7 @@ class CheckinService:
             source=EventSource.CAMERA if device.kind is DeviceKind.CAMERA else EventSource.KIOSK,
             device_id=device.id,
             similarity=None if match is None else match.similarity,
+            liveness_passed=liveness_passed,
             idempotency_key=idempotency_key,
         )
         event, created = self._events.append(
@@ -316,25 +402,33 @@ class CheckinService:
             replayed=replayed,
         )
 
+    def queue_unknown(
+        self, device: Device, at: datetime, match: FaceMatch, recognition: Recognition
+    ) -> int | None:
+        """Queue an unrecognised face seen at `device` for review; returns the new item's
+        id, or None when reviewing is off, the face is too poor to review, or the same
+        stranger was queued from this device within the dedupe window."""
+        if (
+            not self._recognition_settings.review_unknown_faces
+            or match.rejection is RejectionReason.LOW_QUALITY
+            or self._recently_queued(device, at, match.face.embedding, recognition)
+        ):
+            return None
+        item = self._unknown_faces.add(
+            embedding=match.face.embedding,
+            thumbnail_jpeg=face_thumbnail_jpeg(
+                recognition.image, match.face.box, self._recognition_settings.thumbnail_px
+            ),
+            seen_at=at,
+            device_id=device.id,
+            quality=match.face.quality,
+        )
+        return item.id
+
     def _not_recognised(
         self, device: Device, at: datetime, match: FaceMatch, recognition: Recognition
     ) -> CheckinResult:
-        review_item_id = None
-        if (
-            self._recognition_settings.review_unknown_faces
-            and match.rejection is not RejectionReason.LOW_QUALITY
-            and not self._recently_queued(device, at, match.face.embedding, recognition)
-        ):
-            item = self._unknown_faces.add(
-                embedding=match.face.embedding,
-                thumbnail_jpeg=face_thumbnail_jpeg(
-                    recognition.image, match.face.box, self._recognition_settings.thumbnail_px
-                ),
-                seen_at=at,
-                device_id=device.id,
-                quality=match.face.quality,
-            )
-            review_item_id = item.id
+        review_item_id = self.queue_unknown(device, at, match, recognition)
         return CheckinResult(
             decision=CheckinDecision.NOT_RECOGNISED,
             device=device,
@@ -369,7 +463,7 @@ class CheckinService:
         return any(
             item.device_id == device.id
             and abs(item.seen_at - at) < window
-            and similarity(item.embedding, embedding) >= recognition.threshold.min_score
+            and similarity(item.embedding, embedding) >= recognition.threshold.pair_min_similarity
             for item in recent
         )
 

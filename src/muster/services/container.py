@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from muster.config import Settings, VisionSettings
-from muster.matching.normalization import RawSimilarityScorer
+from muster.matching import DEFAULT_OPEN_SET_SCORER
+from muster.matching.ann import HnswParams
 from muster.services.accounts import AccountService
 from muster.services.attendance import AttendanceService
 from muster.services.checkin import CheckinService
@@ -19,6 +20,7 @@ from muster.services.enrolment_checks import EnrolmentCheckService
 from muster.services.gallery import Gallery
 from muster.services.group_photos import GroupPhotoService, group_vision_settings
 from muster.services.keys import KeyService
+from muster.services.liveness import LivenessService
 from muster.services.pairing import PairingService
 from muster.services.people import GroupService, PeopleService
 from muster.services.people_import import PeopleImporter
@@ -36,6 +38,7 @@ from muster.storage.migrate import upgrade
 from muster.storage.photos import PhotoStore
 from muster.storage.repositories.audit import AuditRepository
 from muster.storage.repositories.keys import ApiKeyRepository
+from muster.storage.repositories.liveness import LivenessRepository
 from muster.storage.repositories.templates import TemplateRepository
 from muster.storage.repositories.users import UserRepository
 from muster.vision.models import ModelStore
@@ -44,7 +47,18 @@ from muster.vision.pipeline import FacePipeline
 # The embedder every stored template was made with; templates of another model are ignored
 # by the gallery (embeddings of different models cannot be compared).
 EMBEDDER_NAME = "dlib_face_recognition_resnet_model_v1"
-EMBEDDER_VERSION = "1"
+EMBEDDER_VERSION = "2"
+"""The version the default vision settings stamp: the ResNet with flip averaging."""
+PLAIN_EMBEDDER_VERSION = "1"
+"""The version of the ResNet without flip averaging (`vision.flip_average` off)."""
+
+
+def embedder_version(vision: VisionSettings) -> str:
+    """The version stamped on templates made with `vision`, and the only one its gallery
+    matches. Flip averaging changes every embedding, so templates made with it on and off
+    are kept apart; switching it back off makes the version 1 templates current again.
+    (Jitter and the ONNX/dlib runtime are not versioned: they leave embeddings comparable.)"""
+    return EMBEDDER_VERSION if vision.flip_average else PLAIN_EMBEDDER_VERSION
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +89,7 @@ class Services:
     enrolment_checks: EnrolmentCheckService
     streaming: StreamingService
     group_photos: GroupPhotoService
+    liveness: LivenessService
 
     def start(self) -> None:
         """Start-up work that may fail loudly: models load, the gallery is read."""
@@ -113,10 +128,16 @@ def build_services(
     gallery = Gallery(
         templates,
         model_name=EMBEDDER_NAME,
-        model_version=EMBEDDER_VERSION,
+        model_version=embedder_version(settings.vision),
         refresh_interval_s=settings.search.refresh_interval_s,
         approximate_above_templates=settings.search.approximate_above_templates,
         candidate_templates=settings.search.candidate_templates,
+        hnsw=HnswParams(
+            connectivity=settings.search.hnsw_connectivity,
+            expansion_add=settings.search.hnsw_expansion_add,
+            expansion_search=settings.search.hnsw_expansion_search,
+        ),
+        max_ranked_persons=settings.search.max_ranked_persons or None,
     )
     keys = KeyService(ApiKeyRepository(database))
     thresholds = ThresholdService(
@@ -124,8 +145,9 @@ def build_services(
         templates,
         settings.recognition,
         model_name=EMBEDDER_NAME,
-        model_version=EMBEDDER_VERSION,
-        scorer=RawSimilarityScorer(),
+        model_version=embedder_version(settings.vision),
+        # The scorer the offline evaluation chose (docs/accuracy.md), for every recognition.
+        scorer=DEFAULT_OPEN_SET_SCORER,
     )
     recognition = RecognitionService(
         pipeline=pipeline,
@@ -136,6 +158,7 @@ def build_services(
         limits=settings.vision.limits,
     )
     webhooks = WebhookService(repos.webhooks, repos.audit)
+    liveness_repository = LivenessRepository(database)
     checkins = CheckinService(
         recognition=recognition,
         events=repos.events,
@@ -145,7 +168,22 @@ def build_services(
         webhooks=webhooks,
         attendance=settings.attendance,
         recognition_settings=settings.recognition,
+        liveness=liveness_repository,
+        liveness_required=settings.liveness.required,
         keep_event_faces=settings.privacy.keep_event_faces,
+    )
+    video_pipeline = FacePipeline(_video_vision(settings), models)
+    liveness = LivenessService(
+        pipeline=video_pipeline,
+        recognition=recognition,
+        thresholds=thresholds,
+        checkins=checkins,
+        devices=repos.devices,
+        liveness=liveness_repository,
+        audit=repos.audit,
+        webhooks=webhooks,
+        settings=settings.liveness,
+        limits=settings.vision.limits,
     )
     key_admin = KeyAdministration(keys, repos.audit)
     photos = PhotoStore(settings.data_dir / "photos")
@@ -163,7 +201,7 @@ def build_services(
         thumbnail_px=settings.enrolment.thumbnail_px,
         max_photos=settings.enrolment.max_photos_per_request,
         model_name=EMBEDDER_NAME,
-        model_version=EMBEDDER_VERSION,
+        model_version=embedder_version(settings.vision),
     )
     return Services(
         settings=settings,
@@ -225,12 +263,13 @@ def build_services(
             limits=settings.vision.limits,
         ),
         streaming=StreamingService(
-            pipeline=FacePipeline(_video_vision(settings), models),
+            pipeline=video_pipeline,
             recognition=recognition,
             thresholds=thresholds,
             checkins=checkins,
             devices=repos.devices,
             settings=settings.stream,
+            liveness=liveness if settings.liveness.required else None,
         ),
         group_photos=GroupPhotoService(
             # Its own pipeline (more upsampling for small faces), the same gallery, threshold
@@ -254,12 +293,16 @@ def build_services(
             recognition_settings=settings.recognition,
             dedupe_window_s=settings.attendance.dedupe_window_s,
         ),
+        liveness=liveness,
     )
 
 
 def _video_vision(settings: Settings) -> VisionSettings:
-    """The vision settings for video frames: the stream's detection size, and no CNN
-    fallback (it would cost about 0.5 s on every frame without a face)."""
+    """The vision settings for video frames: the stream's detection size and CNN fallback
+    (off by default: it would cost about 0.5 s on every frame without a face)."""
     return settings.vision.model_copy(
-        update={"detect_max_side_px": settings.stream.detect_max_side_px, "fallback_max_side_px": 0}
+        update={
+            "detect_max_side_px": settings.stream.detect_max_side_px,
+            "fallback_max_side_px": settings.stream.fallback_max_side_px,
+        }
     )

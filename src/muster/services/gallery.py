@@ -6,7 +6,9 @@ process added or removed a template the index is rebuilt from one consistent sna
 swapped in atomically, so searches never see half a reload.
 
 Above `approximate_above_templates` templates the index is an ApproximateIndex (HNSW) instead
-of an ExactIndex; scorers then run on the probe's candidate templates (`candidates`).
+of an ExactIndex; scorers then run on the probe's candidate templates (`candidates`). With
+`max_ranked_persons` an exact gallery's rankings hold only that many persons (the first of
+the full ranking, unchanged), which is what makes a search of a large gallery fast.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Callable
 import numpy as np
 
 from muster.domain.faces import Embedding
-from muster.matching.ann import ApproximateIndex
+from muster.matching.ann import ApproximateIndex, HnswParams
 from muster.matching.candidates import RankedPersons
 from muster.matching.index import ExactIndex
 from muster.matching.normalization import OpenSetScorer
@@ -33,8 +35,10 @@ class Gallery:
         model_name: str,
         model_version: str,
         refresh_interval_s: float = 0.5,
-        approximate_above_templates: int = 200_000,
+        approximate_above_templates: int = 1_000_000,
         candidate_templates: int = 64,
+        hnsw: HnswParams | None = None,
+        max_ranked_persons: int | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._templates = templates
@@ -44,6 +48,8 @@ class Gallery:
         self._monotonic = monotonic
         self._approximate_above_templates = approximate_above_templates
         self._candidate_templates = candidate_templates
+        self._hnsw = hnsw if hnsw is not None else HnswParams()
+        self._max_ranked_persons = max_ranked_persons
         self._lock = threading.Lock()
         self._index: ExactIndex[int] | ApproximateIndex[int] = ExactIndex()
         self._version: int | None = None
@@ -66,16 +72,18 @@ class Gallery:
             version, templates = self._templates.gallery(self._model_name, self._model_version)
             index: ExactIndex[int] | ApproximateIndex[int]
             if len(templates) > self._approximate_above_templates:
-                index = ApproximateIndex(candidate_templates=self._candidate_templates)
-                index.add_many(
-                    [t.id for t in templates],
-                    [t.person_id for t in templates],
-                    np.asarray([t.embedding for t in templates], dtype=np.float32),
+                index = ApproximateIndex(
+                    params=self._hnsw, candidate_templates=self._candidate_templates
                 )
             else:
-                index = ExactIndex()
-                for template in templates:
-                    index.add(template.id, template.person_id, template.embedding)
+                index = ExactIndex(max_ranked_persons=self._max_ranked_persons)
+            index.add_many(
+                [t.id for t in templates],
+                [t.person_id for t in templates],
+                np.asarray([t.embedding for t in templates], dtype=np.float32).reshape(
+                    -1, index.dim
+                ),
+            )
             self._index, self._version = index, version
 
     def changed(self) -> None:
@@ -85,11 +93,15 @@ class Gallery:
     def ranked(self, probe: Embedding, scorer: OpenSetScorer | None = None) -> RankedPersons[int]:
         """Every enrolled person ranked by `scorer` (by default their best template's raw
         similarity to `probe`), best first; with the approximate index, only the persons
-        owning one of the probe's candidate templates."""
+        owning one of the probe's candidate templates. A scorer that depends on the
+        gallery's size is resolved for the whole gallery, not for the candidates."""
         self.refresh()
         index = self._index
+        if scorer is None:
+            return index.ranked_persons(probe)
+        concrete = scorer.for_gallery(index.person_count())
         view = index.candidates(probe) if isinstance(index, ApproximateIndex) else index
-        return view.ranked_persons(probe) if scorer is None else scorer.rank(view, probe)
+        return concrete.rank(view, probe)
 
     @property
     def is_approximate(self) -> bool:
@@ -103,3 +115,9 @@ class Gallery:
     def template_count(self) -> int:
         self.refresh()
         return len(self._index)
+
+    def people_to_re_enrol(self) -> list[int]:
+        """Active people whose templates were all made by another embedder (before an
+        upgrade, or with `vision.flip_average` switched): they are not recognised until they
+        are enrolled again."""
+        return self._templates.people_to_re_enrol(self._model_name, self._model_version)

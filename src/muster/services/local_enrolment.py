@@ -4,21 +4,29 @@ Each photo must show exactly one face that passes the enrolment quality gates
 (`muster.domain.quality_gates`); any other photo is skipped with the reason, never guessed at:
 with several faces we cannot know which one is the person, and one poor template causes
 false matches for as long as it is enrolled.
+
+Large folders are enrolled by one worker process per idle CPU core
+(`muster.services.parallel_photos`): dlib's HOG detector holds the GIL, so threads cannot
+share the work out, while the photos are independent of each other. The gallery is the same
+as a serial run's, in the same order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from muster.config import VisionSettings
 from muster.domain.errors import InvalidImageError, MusterError
 from muster.domain.quality_gates import QualityPolicy, check_face_count
 from muster.services.local_gallery import LocalGallery, LocalTemplate
+from muster.services.parallel_photos import map_in_workers, worker_count, worker_pipeline
 from muster.vision.pipeline import FacePipeline
 
 Progress = Callable[[Sequence[Path]], Iterable[Path]]
-"""Wraps the photos to process, e.g. in a progress bar; must yield each of them once."""
+"""Wraps the photos to process, e.g. in a progress bar; must yield each of them once, in
+order (it only paces the loop: results are matched to photos by position)."""
 
 
 class EnrolmentFolderError(MusterError):
@@ -112,18 +120,30 @@ def enrol_folder(
     model_version: str,
     policy: QualityPolicy,
     progress: Progress = list,
+    workers: int | None = None,
 ) -> FolderEnrolment:
     """Enrols every photo under `root` (see `find_photos`), each through `enrol_photo` with
     the quality gates of `policy`.
 
+    `workers` processes share the photos out (None: one per idle CPU core when the folder
+    is large enough to repay their start-up, see `worker_count`). Workers build their own
+    pipeline from `pipeline.settings` with the default model files; the gallery and the
+    report are the same as with `workers=1`, which runs `pipeline` in this process.
     The gallery may be empty when no photo passed; the caller decides whether to save it."""
     photos, ignored = find_photos(root)
     person_of = {photo: person for person, paths in photos.items() for photo in paths}
     outcomes = {person: PersonEnrolment(person) for person in photos}
     templates: list[LocalTemplate] = []
-    for photo in progress(list(person_of)):
+    ordered = list(person_of)
+    jobs = [_PhotoJob(pipeline.settings, policy, person_of[p], p, root) for p in ordered]
+    count = worker_count(workers, len(jobs))
+    results: Iterator[LocalTemplate | SkippedPhoto] = (
+        map_in_workers(_enrol_job, jobs, count)
+        if count > 1
+        else (enrol_photo(pipeline, policy, job.person, job.photo, root) for job in jobs)
+    )
+    for photo, result in zip(progress(ordered), results, strict=True):
         person = person_of[photo]
-        result = enrol_photo(pipeline, policy, person, photo, root)
         if isinstance(result, SkippedPhoto):
             outcomes[person].skipped.append(result)
         else:
@@ -133,6 +153,21 @@ def enrol_folder(
         model_name=model_name, model_version=model_version, templates=tuple(templates)
     )
     return FolderEnrolment(people=list(outcomes.values()), gallery=gallery, ignored=ignored)
+
+
+@dataclass(frozen=True, slots=True)
+class _PhotoJob:
+    """One photo to enrol in a worker process (everything it needs, picklable)."""
+
+    vision: VisionSettings
+    policy: QualityPolicy
+    person: str
+    photo: Path
+    root: Path
+
+
+def _enrol_job(job: _PhotoJob) -> LocalTemplate | SkippedPhoto:
+    return enrol_photo(worker_pipeline(job.vision), job.policy, job.person, job.photo, job.root)
 
 
 def _visible(folder: Path) -> list[Path]:

@@ -2,10 +2,9 @@
 the same person (1:1). The rules are the service's, with the gallery read from a file
 instead of the database:
 
-* 1:N: a face too small or too turned is not identified (`quality_issue`); otherwise the
-  open-set rule of `muster.matching.decision` applies at the threshold calibrated from the
-  gallery's own impostor scores for `target_fpir` (`muster.services.thresholds`), on the
-  scale of the `OpenSetScorer` given (raw cosine by default).
+* 1:N: `recognition.judge_face`, as on the server: the same default open-set scorer, and the
+  threshold calibrated for `target_fpir` as `ThresholdService` would calibrate it for the
+  same templates (`thresholds.calibrate_index`).
 * 1:1: the largest face of each photo, compared at `LFW_VERIFICATION_MIN_SIMILARITY`.
 """
 
@@ -17,18 +16,15 @@ from pathlib import Path
 
 from muster.config import RecognitionSettings
 from muster.domain.errors import MusterError
-from muster.domain.faces import Face
-from muster.matching.candidates import ScoredCandidate
-from muster.matching.decision import OpenSetPolicy, Unknown, UnknownReason
-from muster.matching.normalization import OpenSetScorer, RawSimilarityScorer
+from muster.domain.faces import Embedding, Face
+from muster.matching import DEFAULT_OPEN_SET_SCORER
+from muster.matching.candidates import RankedPersons
+from muster.matching.index import ExactIndex
+from muster.matching.normalization import OpenSetScorer
 from muster.matching.similarity import similarity
 from muster.services.local_gallery import LocalGallery
-from muster.services.recognition import RejectionReason, quality_issue
-from muster.services.thresholds import (
-    ThresholdChoice,
-    choose_threshold,
-    impostor_comparison_scores,
-)
+from muster.services.recognition import RejectionReason, judge_face
+from muster.services.thresholds import ThresholdChoice, calibrate_index
 from muster.vision.decode import load_image
 from muster.vision.pipeline import FacePipeline
 
@@ -40,12 +36,6 @@ images with a face), by `muster.matching.calibration.threshold_for_accuracy` ove
 scores in between). It classifies 98.5 % of those pairs correctly and 97.5 % of the 1,000
 held-out test pairs. LFW faces are small press photos, so the value suits photos of that
 quality; the service's gallery-calibrated 1:1 threshold is `verification_min_score`."""
-
-_UNKNOWN_REASON = {
-    UnknownReason.EMPTY_GALLERY: RejectionReason.EMPTY_GALLERY,
-    UnknownReason.BELOW_THRESHOLD: RejectionReason.BELOW_THRESHOLD,
-    UnknownReason.AMBIGUOUS: RejectionReason.LOW_MARGIN,
-}
 
 
 class NoFaceError(MusterError):
@@ -82,54 +72,51 @@ class LocalRecognizer:
         self,
         gallery: LocalGallery,
         settings: RecognitionSettings,
-        scorer: OpenSetScorer | None = None,
+        scorer: OpenSetScorer = DEFAULT_OPEN_SET_SCORER,
     ) -> None:
         self._settings = settings
-        self._scorer: OpenSetScorer = scorer if scorer is not None else RawSimilarityScorer()
-        self._index = gallery.index()
-        self._threshold = calibrate(gallery, settings, self._scorer)
-        self._policy = OpenSetPolicy(
-            min_score=self._threshold.min_score, min_margin=self._threshold.min_margin
-        )
+        self._search = _IndexSearch(gallery.index())
+        self._threshold = calibrate(gallery, settings, scorer)
 
     @property
     def threshold(self) -> ThresholdChoice:
         return self._threshold
 
     def identify(self, face: Face) -> LocalMatch:
-        """The open-set decision for one face."""
-        candidates = self._candidates(face)
-        issue = quality_issue(face.quality, self._settings)
-        if issue is not None:
-            return _match(face, candidates, RejectionReason.LOW_QUALITY, issue)
-        decision = self._policy.decide(candidates)
-        rejection = _UNKNOWN_REASON[decision.reason] if isinstance(decision, Unknown) else None
-        return _match(face, candidates, rejection)
+        """The open-set decision for one face (`recognition.judge_face`)."""
+        judgement = judge_face(face, self._search, self._threshold, self._settings)
+        best = judgement.best
+        return LocalMatch(
+            face=face,
+            person=judgement.person,
+            best_person=None if best is None else best.person_id,
+            similarity=None if best is None else best.similarity,
+            score=None if best is None else best.score,
+            margin=judgement.margin,
+            rejection=judgement.rejection,
+            quality_issue=judgement.quality_issue,
+        )
 
-    def _candidates(self, face: Face) -> list[ScoredCandidate[str]]:
-        if len(self._index) == 0:
-            return []
-        ranked = self._scorer.rank(self._index, face.embedding)
-        return ranked.top(len(ranked))
+
+@dataclass(frozen=True, slots=True)
+class _IndexSearch:
+    """The gallery file's index as a `recognition.PersonSearch`."""
+
+    index: ExactIndex[str]
+
+    def ranked(self, probe: Embedding, scorer: OpenSetScorer) -> RankedPersons[str]:
+        return scorer.rank(self.index, probe)
 
 
 def calibrate(
-    gallery: LocalGallery, settings: RecognitionSettings, scorer: OpenSetScorer
+    gallery: LocalGallery,
+    settings: RecognitionSettings,
+    scorer: OpenSetScorer = DEFAULT_OPEN_SET_SCORER,
 ) -> ThresholdChoice:
     """The open-set threshold for `gallery` as `ThresholdService` would choose it for the
-    same templates (calibrated, fallback or the `min_similarity` override)."""
-    index = gallery.index()
-    impostors = impostor_comparison_scores(
-        index, scorer, max_probes=settings.calibration_max_probes
-    )
-    return choose_threshold(
-        impostors,
-        settings,
-        scorer=scorer.name,
-        people=index.person_count(),
-        templates=len(index),
-        gallery_version=None,
-        now=datetime.now(UTC),
+    same templates (calibrated, prior, fallback or the `min_similarity` override)."""
+    return calibrate_index(
+        gallery.index(), scorer, settings, gallery_version=None, now=datetime.now(UTC)
     )
 
 
@@ -180,22 +167,3 @@ def find_faces(pipeline: FacePipeline, photo: Path) -> list[Face]:
             "in the frame)"
         )
     return faces
-
-
-def _match(
-    face: Face,
-    candidates: list[ScoredCandidate[str]],
-    rejection: RejectionReason | None,
-    issue: str | None = None,
-) -> LocalMatch:
-    best = candidates[0] if candidates else None
-    return LocalMatch(
-        face=face,
-        person=best.person_id if best is not None and rejection is None else None,
-        best_person=None if best is None else best.person_id,
-        similarity=None if best is None else best.similarity,
-        score=None if best is None else best.score,
-        margin=candidates[0].score - candidates[1].score if len(candidates) > 1 else None,
-        rejection=rejection,
-        quality_issue=issue,
-    )

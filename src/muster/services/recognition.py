@@ -13,15 +13,17 @@ import io
 import math
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Generic, Protocol
 
 import numpy as np
 from PIL import Image
 
 from muster.config import ImageLimits, RecognitionSettings
 from muster.domain.errors import ConflictError
-from muster.domain.faces import Box, Face, FaceQuality, RGBImage
-from muster.matching.candidates import ScoredCandidate
-from muster.matching.decision import Identified, OpenSetPolicy, Unknown, UnknownReason
+from muster.domain.faces import Box, Embedding, Face, FaceQuality, RGBImage
+from muster.matching.candidates import PersonT, RankedPersons, ScoredCandidate
+from muster.matching.decision import OpenSetPolicy, Unknown, UnknownReason
+from muster.matching.normalization import OpenSetScorer
 from muster.services.gallery import Gallery
 from muster.services.thresholds import ThresholdChoice, ThresholdService
 from muster.storage.repositories.people import PeopleRepository
@@ -118,6 +120,60 @@ def quality_issue(quality: FaceQuality, settings: RecognitionSettings) -> str | 
     return None
 
 
+class PersonSearch(Protocol[PersonT]):
+    """Where faces are searched: the server's `Gallery`, or an index of the CLI's file."""
+
+    def ranked(self, probe: Embedding, scorer: OpenSetScorer) -> RankedPersons[PersonT]:
+        """Enrolled persons ranked by `scorer` for `probe`, best first."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Judgement(Generic[PersonT]):
+    """The open-set answer for one face, before any name is looked up.
+
+    person: the identified person, set exactly when `rejection` is None.
+    best: the top candidate (None with an empty gallery); margin: its score lead over the
+        runner-up (None with fewer than two persons).
+    """
+
+    person: PersonT | None
+    best: ScoredCandidate[PersonT] | None
+    margin: float | None
+    rejection: RejectionReason | None
+    quality_issue: str | None = None
+
+
+def judge_face(
+    face: Face,
+    search: PersonSearch[PersonT],
+    threshold: ThresholdChoice,
+    settings: RecognitionSettings,
+) -> Judgement[PersonT]:
+    """The one place a face is ranked and decided, for every caller (server, streams, group
+    photos, the CLI's local gallery): ranked by the scorer `threshold` was calibrated for,
+    refused when its quality is too low, else the open-set rule at `threshold`."""
+    candidates = search.ranked(face.embedding, threshold.open_set_scorer).top(2)
+    best = candidates[0] if candidates else None
+    margin = candidates[0].score - candidates[1].score if len(candidates) > 1 else None
+    issue = quality_issue(face.quality, settings)
+    if issue is not None:
+        return Judgement(
+            person=None,
+            best=best,
+            margin=margin,
+            rejection=RejectionReason.LOW_QUALITY,
+            quality_issue=issue,
+        )
+    policy = OpenSetPolicy(min_score=threshold.min_score, min_margin=threshold.min_margin)
+    decision = policy.decide(candidates)
+    if isinstance(decision, Unknown):
+        return Judgement(
+            person=None, best=best, margin=margin, rejection=_REASON_OF[decision.reason]
+        )
+    return Judgement(person=decision.candidate.person_id, best=best, margin=margin, rejection=None)
+
+
 def face_thumbnail_jpeg(image: RGBImage, box: Box, size_px: int, *, margin: float = 0.25) -> bytes:
     """A square JPEG crop of the face in `box`, grown by `margin` of its size on each side
     (clipped to the image) and scaled to `size_px` x `size_px`."""
@@ -164,17 +220,18 @@ class RecognitionService:
         return Recognition(faces=faces, threshold=threshold, image=image)
 
     def identify(self, face: Face, threshold: ThresholdChoice) -> FaceMatch:
-        """The open-set decision for one face at `threshold`."""
-        candidates = self._candidates(face)
-        issue = quality_issue(face.quality, self._settings)
-        if issue is not None:
-            return _face_match(face, candidates, None, RejectionReason.LOW_QUALITY, issue)
-        policy = OpenSetPolicy(min_score=threshold.min_score, min_margin=threshold.min_margin)
-        decision: Identified[int] | Unknown[int] = policy.decide(candidates)
-        if isinstance(decision, Unknown):
-            return _face_match(face, candidates, None, _REASON_OF[decision.reason])
-        identity = self._identity(decision.candidate.person_id)
-        return _face_match(face, candidates, identity, None)
+        """The open-set decision for one face at `threshold` (`judge_face`)."""
+        judgement = judge_face(face, self._gallery, threshold, self._settings)
+        best = judgement.best
+        return FaceMatch(
+            face=face,
+            identity=None if judgement.person is None else self._identity(judgement.person),
+            similarity=None if best is None else best.similarity,
+            score=None if best is None else best.score,
+            margin=judgement.margin,
+            rejection=judgement.rejection,
+            quality_issue=judgement.quality_issue,
+        )
 
     def verify_bytes(self, data: bytes, person_id: int) -> Verification:
         """Is the largest face in the image `person_id`? Raises NotFoundError for an unknown
@@ -195,10 +252,8 @@ class RecognitionService:
                 rejection=None,
             )
         face = faces[0]
-        candidate = next(
-            (c for c in self._candidates(face) if c.person_id == person_id),
-            None,
-        )
+        ranked = self._gallery.ranked(face.embedding, threshold.open_set_scorer)
+        candidate = next((c for c in ranked.top(len(ranked)) if c.person_id == person_id), None)
         if candidate is None:
             raise NotEnrolledError(f"person {person_id} has no enrolled face to verify against")
         issue = quality_issue(face.quality, self._settings)
@@ -218,29 +273,5 @@ class RecognitionService:
             quality_issue=issue,
         )
 
-    def _candidates(self, face: Face) -> list[ScoredCandidate[int]]:
-        """Every enrolled person, best first, with raw similarity and open-set score."""
-        ranked = self._gallery.ranked(face.embedding, self._thresholds.scorer)
-        return ranked.top(len(ranked))
-
     def _identity(self, person_id: int) -> Identity:
         return Identity(person_id=person_id, name=self._people.get(person_id).name)
-
-
-def _face_match(
-    face: Face,
-    candidates: list[ScoredCandidate[int]],
-    identity: Identity | None,
-    rejection: RejectionReason | None,
-    issue: str | None = None,
-) -> FaceMatch:
-    best = candidates[0] if candidates else None
-    return FaceMatch(
-        face=face,
-        identity=identity,
-        similarity=None if best is None else best.similarity,
-        score=None if best is None else best.score,
-        margin=candidates[0].score - candidates[1].score if len(candidates) > 1 else None,
-        rejection=rejection,
-        quality_issue=issue,
-    )

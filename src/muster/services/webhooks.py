@@ -62,6 +62,9 @@ _JITTER = 0.25
 class WebhookEventType(StrEnum):
     ATTENDANCE_CREATED = "attendance.created"
     """A check-in or check-out was recorded; data: the event."""
+    LIVENESS_DEVICE_PAUSED = "liveness.device_paused"
+    """Face check-in on a device paused after repeated failed liveness checks; data: the
+    device id, the failures counted and when the pause ends."""
 
 
 def sign(secret: str, body: bytes, timestamp_s: int) -> str:

@@ -28,6 +28,9 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
+_MIGRATION_WAIT_S = 600.0
+
+
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Migrate the database at `database_url` up to `revision`, in one transaction.
 
@@ -35,7 +38,12 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     an advisory lock; SQLite: the write lock), and the later ones find nothing to do.
     """
     config = alembic_config(database_url)
-    with Database(database_url) as database, database.write_connection() as connection:
+    # A replica waiting for another's migration waits as long as that takes (SQLite's busy
+    # timeout), not the 10 s an ordinary write may wait: migrating a big database is slow.
+    with (
+        Database(database_url, busy_timeout_s=_MIGRATION_WAIT_S) as database,
+        database.write_connection() as connection,
+    ):
         if database.dialect is Dialect.POSTGRESQL:
             connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK_KEY})")
         config.attributes["connection"] = connection

@@ -16,8 +16,9 @@ import numpy as np
 from PIL import Image
 
 from muster.config import VisionSettings
-from muster.domain.faces import Box, Detection, DetectorKind, RGBImage
-from muster.vision.models import ModelStore
+from muster.domain.faces import Box, CnnRuntime, Detection, DetectorKind, RGBImage
+from muster.vision.models import ModelFile, ModelStore
+from muster.vision.onnx.mmod import OnnxMmod
 
 
 class FaceDetector(Protocol):
@@ -107,6 +108,21 @@ class MmodDetector:
         return _clipped(image, found, DetectorKind.CNN)
 
 
+class OnnxMmodDetector:
+    """`MmodDetector` without upsampling, with dlib's network run by onnxruntime: the same
+    boxes and confidences (within float rounding), about ten times faster on CPU. Safe to
+    call from several threads at once."""
+
+    def __init__(self, net: OnnxMmod) -> None:
+        self._net = net
+
+    def load(self) -> None:
+        self._net.load()
+
+    def detect(self, image: RGBImage) -> list[Detection]:
+        return _clipped(image, self._net.find(image), DetectorKind.CNN)
+
+
 class FallbackDetector:
     """Runs `primary`; only when it finds no face, returns what `fallback` finds."""
 
@@ -172,10 +188,18 @@ def build_detector(settings: VisionSettings, models: ModelStore) -> FaceDetector
     `detect_max_side_px`.
     """
     if settings.detector is DetectorKind.CNN:
-        chosen: FaceDetector = MmodDetector(models, settings.upsample)
+        chosen: FaceDetector = _cnn(settings, models, settings.upsample)
     else:
         chosen = HogDetector(models, settings.upsample)
         if settings.fallback_max_side_px > 0:
-            fallback = DownscalingDetector(MmodDetector(models, 0), settings.fallback_max_side_px)
+            fallback = DownscalingDetector(_cnn(settings, models, 0), settings.fallback_max_side_px)
             chosen = FallbackDetector(chosen, fallback)
     return DownscalingDetector(chosen, settings.detect_max_side_px)
+
+
+def _cnn(settings: VisionSettings, models: ModelStore, upsample: int) -> FaceDetector:
+    """The MMOD detector in the configured runtime; ONNX reproduces dlib only without
+    upsampling (dlib's pyramid_up is not ported), so upsampled runs stay in dlib."""
+    if settings.cnn_runtime is CnnRuntime.ONNX and upsample == 0:
+        return OnnxMmodDetector(OnnxMmod(models.path(ModelFile.MMOD_DETECTOR)))
+    return MmodDetector(models, upsample)

@@ -79,3 +79,25 @@ class DlibResNetEmbedder:
 
     def embed(self, chips: Sequence[RGBImage]) -> FloatArray:
         return l2_normalise(self.descriptors(chips))
+
+
+class FlipAveragingEmbedder:
+    """Flip test-time augmentation around any `Embedder`: each chip and its mirror image
+    (left and right swapped) go through `inner` in one batch, and a chip's embedding is the
+    normalised sum of its two unit embeddings.
+
+    A face and its mirror image are the same person, but the network's two views of them
+    differ by noise that averaging cancels: on LFW View 1 this lowered the open-set FNIR at
+    FPIR 1 % from 27.0 to 22.9 % (docs/accuracy.md) for one extra network pass per face.
+    Deterministic when `inner` is. Embeddings it makes are not comparable at full accuracy
+    with `inner`'s own, so templates record which was used (services.container).
+    """
+
+    def __init__(self, inner: Embedder) -> None:
+        self._inner = inner
+
+    def embed(self, chips: Sequence[RGBImage]) -> FloatArray:
+        # Axis 1 of an H x W x 3 chip is its width: reversing it mirrors left and right.
+        mirrored = [np.ascontiguousarray(chip[:, ::-1]) for chip in chips]
+        both = self._inner.embed([*chips, *mirrored])
+        return l2_normalise(both[: len(chips)] + both[len(chips) :])

@@ -1,6 +1,7 @@
 """The face pipeline the services call: pixels in, typed `Face`s out.
 
-detect -> 5-point landmarks -> aligned chips -> one batched embedding pass -> quality.
+detect -> 5-point landmarks -> aligned chips -> one batched embedding pass (the chips and,
+with `flip_average`, their mirror images) -> quality.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from muster.domain.faces import Detection, EmbedderKind, Face, RGBImage
 from muster.vision.align import align_faces
 from muster.vision.decode import load_image
 from muster.vision.detect import FaceDetector, build_detector
-from muster.vision.embed import DlibResNetEmbedder, FloatArray
+from muster.vision.embed import DlibResNetEmbedder, Embedder, FlipAveragingEmbedder, FloatArray
 from muster.vision.landmarks import LandmarkPredictor
 from muster.vision.models import ModelStore
 from muster.vision.onnx.embedder import OnnxResNetEmbedder
@@ -34,7 +35,11 @@ class FacePipeline:
         self._models = models if models is not None else ModelStore()
         self._detector: FaceDetector = build_detector(settings, self._models)
         self._landmarks = LandmarkPredictor(self._models)
-        self._embedder = _build_embedder(settings, self._models)
+        self._network = _build_network(settings, self._models)
+        # Flip averaging wraps the network; warm_up loads the network it wraps.
+        self._embedder: Embedder = (
+            FlipAveragingEmbedder(self._network) if settings.flip_average else self._network
+        )
 
     @property
     def settings(self) -> VisionSettings:
@@ -45,7 +50,7 @@ class FacePipeline:
         missing, so a service fails at start-up rather than on its first request."""
         self._detector.load()
         self._landmarks.load()
-        self._embedder.load()
+        self._network.load()
 
     def analyze(self, image: RGBImage) -> list[Face]:
         """Every face found in an H x W x 3 uint8 RGB image, largest box first.
@@ -98,9 +103,10 @@ class FacePipeline:
         return self._embedder.embed([_checked_rgb(chip) for chip in chips])
 
 
-def _build_embedder(
+def _build_network(
     settings: VisionSettings, models: ModelStore
 ) -> DlibResNetEmbedder | OnnxResNetEmbedder:
+    """The ResNet runtime the settings name, without test-time augmentation."""
     if settings.embedder is EmbedderKind.ONNX:
         return OnnxResNetEmbedder(models, jitters=settings.jitters)
     return DlibResNetEmbedder(models, settings.jitters)

@@ -17,6 +17,10 @@ class Health(BaseModel):
     database: str = Field(description="'sqlite' or 'postgresql'.")
     gallery_version: int | None = Field(description="The template-set version this process uses.")
     enrolled_people: int
+    people_to_re_enrol: int = Field(
+        description="How many active people were enrolled only with another face model "
+        "(before an upgrade): they are not recognised until they are enrolled again."
+    )
 
 
 @router.get("/healthz", response_model=Health, summary="Is this replica ready to serve?")
@@ -27,4 +31,5 @@ def healthz(services: ServicesDep) -> Health:
         database=services.database.dialect,
         gallery_version=services.gallery.version,
         enrolled_people=services.gallery.person_count(),
+        people_to_re_enrol=len(services.gallery.people_to_re_enrol()),
     )

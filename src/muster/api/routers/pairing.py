@@ -50,4 +50,8 @@ def redeem_pairing_code(
 def kiosk_session(services: ServicesDep, device: DeviceDep) -> KioskSession:
     if device.device_id is None:
         raise HTTPException(403, "this device key names no device")
-    return KioskSession.of(services.devices.device(device.device_id), services.settings.kiosk)
+    return KioskSession.of(
+        services.devices.device(device.device_id),
+        services.settings.kiosk,
+        liveness_required=services.settings.liveness.required,
+    )

@@ -5,6 +5,8 @@ or as the first (text) message `{"token": "msk_..."}`. It then sends each frame 
 binary message (JPEG or PNG bytes) and gets one JSON text message back per frame,
 `StreamFramePublic`: the tracked faces and any check-ins that frame decided. A frame that is
 not an acceptable image is answered `{"error": {"code", "message"}}` and the stream goes on.
+With liveness required, each track carries its liveness state and is checked in only once
+it passed (see `muster.services.streaming`).
 A refused key or device closes the socket with code 1008 after an error message.
 """
 

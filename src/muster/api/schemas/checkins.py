@@ -49,7 +49,8 @@ class CheckinCreate(BaseModel):
 class CheckinPublic(BaseModel):
     decision: CheckinDecision = Field(
         description="checked_in, checked_out, already_checked_in (too soon after checking "
-        "in to check out), duplicate (within the dedupe window), not_recognised, no_face."
+        "in to check out), duplicate (within the dedupe window), not_recognised, no_face; "
+        "liveness_failed (POST /checkins/live only: the challenge was not passed)."
     )
     message: str = Field(description="A sentence for the kiosk screen, in the device's time.")
     device_id: int
@@ -114,3 +115,5 @@ def kiosk_message(result: CheckinResult) -> str:
             return f"Not recognised: {hint}."
         case CheckinDecision.NO_FACE:
             return "No face found: please look at the camera."
+        case CheckinDecision.LIVENESS_FAILED:
+            return "Please try again: follow the instruction on the screen."

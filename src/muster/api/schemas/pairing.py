@@ -73,9 +73,14 @@ class KioskSession(BaseModel):
     frame_interval_ms: int
     frame_width_px: int
     result_display_s: float
+    liveness_required: bool = Field(
+        False,
+        description="Whether a face check-in needs a liveness challenge "
+        "(POST /liveness/challenges, then POST /checkins/live).",
+    )
 
     @classmethod
-    def of(cls, device: Device, kiosk: KioskSettings) -> Self:
+    def of(cls, device: Device, kiosk: KioskSettings, *, liveness_required: bool = False) -> Self:
         return cls(
             device_id=device.id,
             device_name=device.name,
@@ -84,4 +89,5 @@ class KioskSession(BaseModel):
             frame_interval_ms=kiosk.frame_interval_ms,
             frame_width_px=kiosk.frame_width_px,
             result_display_s=kiosk.result_display_s,
+            liveness_required=liveness_required,
         )

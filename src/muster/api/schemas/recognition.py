@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from muster.api.schemas.ids import RowId
 from muster.domain.faces import Box, FaceQuality
+from muster.matching.normalization import ScoreScale
 from muster.services.recognition import (
     FaceMatch,
     Identity,
@@ -160,10 +161,21 @@ class ThresholdPublic(BaseModel):
     verification_min_score: float = Field(description="1:1 threshold for POST /verifications.")
     min_margin: float = Field(description="Required lead of the best person over the next.")
     method: ThresholdMethod = Field(
-        description="override (min_similarity is set), empirical or gaussian_tail "
-        "(calibrated from the gallery), fallback (gallery too small to calibrate)."
+        description="override (min_similarity is set); empirical or exponential_tail "
+        "(calibrated from the gallery's own impostor scores); prior (a small gallery on the "
+        "cosine scale: the recognition.prior_impostor_* tail of a large population); "
+        "gaussian_tail or fallback (a small gallery on another scale)."
     )
-    scorer: str = Field(description="The score scale ('raw cosine': cosine similarity).")
+    scorer: str = Field(
+        description="The open-set scorer that ranks faces and that min_score applies to, "
+        "resolved for this gallery's size (e.g. 'raw cosine', or 'cohort-centred (K=5, "
+        "a=0.25, b=0.25)' from 100 people on)."
+    )
+    score_scale: ScoreScale = Field(
+        description="What min_score and every face's score mean: 'cosine' (cosine similarity "
+        "of embeddings, -1..1) or 'cohort_centred' (cosine minus parts of gallery cohort "
+        "means; comparable only within this gallery)."
+    )
     target_fpir: float = Field(description="Target false-positive identification rate.")
     per_comparison_rate: float = Field(
         description="The false-match rate per person compared that the target allows with "
@@ -188,6 +200,7 @@ class ThresholdPublic(BaseModel):
             min_margin=choice.min_margin,
             method=choice.method,
             scorer=choice.scorer,
+            score_scale=choice.score_scale,
             target_fpir=choice.target_fpir,
             per_comparison_rate=choice.per_comparison_rate,
             expected_fpir=choice.expected_fpir,

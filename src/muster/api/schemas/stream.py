@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from muster.api.schemas.recognition import BoxPublic, IdentityPublic
 from muster.domain.tracking import TrackState
 from muster.services.checkin import CheckinDecision
+from muster.services.stream_liveness import TrackLivenessState
 from muster.services.streaming import FrameReport, TrackCheckin, TrackedFace
 
 
@@ -27,6 +28,12 @@ class TrackPublic(BaseModel):
     similarity: float | None = Field(
         None, description="Best cosine similarity behind the state (-1..1)."
     )
+    liveness: TrackLivenessState | None = Field(
+        None,
+        description="With liveness required: checking (the head has not moved enough to "
+        "tell), passed, or failed (moved like a flat picture, or looked like a print or "
+        "screen); a recognised track is checked in only once passed.",
+    )
 
     @classmethod
     def of(cls, face: TrackedFace) -> Self:
@@ -36,6 +43,7 @@ class TrackPublic(BaseModel):
             state=face.state,
             person=None if face.person is None else IdentityPublic.of(face.person),
             similarity=face.similarity,
+            liveness=face.liveness,
         )
 
 

@@ -99,6 +99,28 @@ class TemplateRepository:
                 _to_template(row, with_thumbnail=False) for row in session.scalars(query)
             ]
 
+    def people_to_re_enrol(self, model_name: str, model_version: str) -> list[int]:
+        """Ids of the active people who have templates, but none of `model_name`/
+        `model_version`: enrolled with an older embedder, they are not in the gallery (an
+        embedding of one model means nothing to another) until they are enrolled again."""
+        current = (
+            select(TemplateRow.person_id)
+            .where(
+                TemplateRow.model_name == model_name,
+                TemplateRow.model_version == model_version,
+            )
+            .distinct()
+        )
+        query = (
+            select(TemplateRow.person_id)
+            .join(PersonRow, PersonRow.id == TemplateRow.person_id)
+            .where(PersonRow.active.is_(True), TemplateRow.person_id.not_in(current))
+            .distinct()
+            .order_by(TemplateRow.person_id)
+        )
+        with self._db.read() as session:
+            return list(session.scalars(query))
+
     def delete(self, template_id: int) -> None:
         """Raises NotFoundError."""
         with self._db.write() as session:

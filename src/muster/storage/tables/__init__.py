@@ -4,6 +4,11 @@ migrations compare against (the schema itself is created by the Alembic migratio
 from muster.storage.tables.attendance import CorrectionRow, EventRow, ScheduleRow
 from muster.storage.tables.audit import AuditRow
 from muster.storage.tables.base import Base
+from muster.storage.tables.liveness import (
+    LivenessAttemptRow,
+    LivenessChallengeRow,
+    LivenessPauseRow,
+)
 from muster.storage.tables.people import (
     ConsentRow,
     GalleryVersionRow,
@@ -28,6 +33,9 @@ __all__ = [
     "GalleryVersionRow",
     "GroupMemberRow",
     "GroupRow",
+    "LivenessAttemptRow",
+    "LivenessChallengeRow",
+    "LivenessPauseRow",
     "LocationRow",
     "PersonRow",
     "ScheduleRow",

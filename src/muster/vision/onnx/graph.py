@@ -39,6 +39,7 @@ OUTPUT_NAME = "descriptors"
 OPSET = 17
 IR_VERSION = 8  # the oldest IR that carries opset 17, readable by any recent onnxruntime
 _DLIB_INPUT_SCALE = 1.0 / 256.0  # input_rgb_image_sized divides by 256, not by a std
+_NOMINAL_SIDE_PX = 4096
 
 Shape = tuple[int, int, int]
 """Channels, rows, columns of one sample."""
@@ -119,6 +120,37 @@ def build_onnx_model(network: DlibNetwork, *, fold_affine: bool = True) -> onnx.
         [helper.make_tensor_value_info(OUTPUT_NAME, TensorProto.FLOAT, ["batch", value.shape[0]])],
         builder.initializers,
     )
+    return _checked_model(graph)
+
+
+def build_feature_map_model(
+    layers: tuple[Layer, ...], *, input_name: str, output_name: str, graph_name: str
+) -> onnx.ModelProto:
+    """A checked ONNX model running a fully convolutional stack of `layers` (conv, affine,
+    relu; affines folded into their convolutions) on a float (batch, 3, rows, columns)
+    input of any size, already normalised by the caller. Output: float (batch, k, r, c).
+
+    Shapes are tracked against a nominal large input only to check windows: without
+    padding dlib and ONNX both give floor((size - kernel) / stride) + 1 outputs.
+    """
+    builder = _GraphBuilder()
+    value = _Value(input_name, (3, _NOMINAL_SIDE_PX, _NOMINAL_SIDE_PX))
+    for layer in fold_affine_into_conv(layers):
+        value = _apply(builder, layer, value, {})
+    builder.nodes.append(helper.make_node("Identity", [value.name], [output_name]))
+    dims: list[str | int] = ["batch", 3, "rows", "columns"]
+    out_dims: list[str | int] = ["batch", value.shape[0], "out_rows", "out_columns"]
+    graph = helper.make_graph(
+        builder.nodes,
+        graph_name,
+        [helper.make_tensor_value_info(input_name, TensorProto.FLOAT, dims)],
+        [helper.make_tensor_value_info(output_name, TensorProto.FLOAT, out_dims)],
+        builder.initializers,
+    )
+    return _checked_model(graph)
+
+
+def _checked_model(graph: onnx.GraphProto) -> onnx.ModelProto:
     model = helper.make_model(
         graph,
         opset_imports=[helper.make_opsetid("", OPSET)],

@@ -41,7 +41,13 @@ _INPUT_LAYER_VERSIONS = (2, 3)  # add_layer over an input layer; 3 adds the expa
 _CONV_MODE = 0
 _FC_NO_BIAS = 1
 
-__all__ = ["DlibFormatError", "read_resnet_v1"]
+__all__ = [
+    "DlibFormatError",
+    "read_layer_details",
+    "read_layer_version",
+    "read_resnet_v1",
+    "skip_training_state",
+]
 
 
 def read_resnet_v1(data: bytes) -> DlibNetwork:
@@ -56,7 +62,7 @@ def read_resnet_v1(data: bytes) -> DlibNetwork:
     stream.floating()  # margin: training only
     stream.floating()  # distance threshold: training only
 
-    versions = [_wrapper_version(stream, expected) for expected in RESNET_V1_LAYERS[:-1]]
+    versions = [read_layer_version(stream, expected) for expected in RESNET_V1_LAYERS[:-1]]
     versions.append(stream.expect_integer(_INPUT_LAYER_VERSIONS, "input add_layer version"))
     input_layer = _input_layer(stream)
 
@@ -69,14 +75,14 @@ def read_resnet_v1(data: bytes) -> DlibNetwork:
         elif expected.kind is LayerKind.SKIP:
             layers.append(Skip(expected.tag_id))
         else:
-            layers.append(_details(stream, expected))
-            _training_state(stream, versions[index], wraps_input=index == innermost)
+            layers.append(read_layer_details(stream, expected))
+            skip_training_state(stream, versions[index], wraps_input=index == innermost)
     if not stream.at_end():
         raise stream.error("unexpected data after the network")
     return DlibNetwork(input=input_layer, layers=tuple(layers))
 
 
-def _wrapper_version(stream: DlibStream, expected: Expected) -> int:
+def read_layer_version(stream: DlibStream, expected: Expected) -> int:
     if expected.is_wrapper:
         return stream.expect_integer((_WRAPPER_VERSION,), f"{expected.kind} layer version")
     return stream.expect_integer(_LAYER_VERSIONS, f"{expected.kind} add_layer version")
@@ -90,7 +96,7 @@ def _input_layer(stream: DlibStream) -> InputRGB:
     return InputRGB(size_px=rows, mean_rgb=mean_rgb)
 
 
-def _training_state(stream: DlibStream, version: int, *, wraps_input: bool) -> None:
+def skip_training_state(stream: DlibStream, version: int, *, wraps_input: bool) -> None:
     """Skips what add_layer saves for training: three flags, then x_grad and
     cached_output, then params_grad (version 2) or, over the input layer, grad_final and
     (version 3) the sample expansion factor."""
@@ -106,7 +112,7 @@ def _training_state(stream: DlibStream, version: int, *, wraps_input: bool) -> N
         stream.tensor()
 
 
-def _details(stream: DlibStream, expected: Expected) -> Layer:
+def read_layer_details(stream: DlibStream, expected: Expected) -> Layer:
     match expected.kind:
         case LayerKind.CON:
             return _conv(stream, expected)

@@ -27,6 +27,11 @@ def open_resnet_session(
     not that network, OSError when it cannot be read.
     """
     converted = load_or_convert(source, cache_dir if cache_dir is not None else default_cache_dir())
+    return cpu_session(converted.model_bytes, threads)
+
+
+def cpu_session(model_bytes: bytes, threads: int = DEFAULT_THREADS) -> ort.InferenceSession:
+    """A CPU session of a serialised ONNX model with Muster's runtime options."""
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
@@ -35,4 +40,4 @@ def open_resnet_session(
     # and the web server, whose time spinning threads would take (on a busy 2-core machine
     # spinning made one-face calls 1.5x slower).
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return ort.InferenceSession(converted.model_bytes, options, providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])

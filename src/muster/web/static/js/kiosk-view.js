@@ -16,6 +16,7 @@ export class KioskView {
     this.retryCamera = $("retry-camera");
     this.pinFallback = $("pin-fallback");
     this.pinOpen = $("pin-open");
+    this.arrow = $("challenge-arrow");
     this.timezone = undefined;
     this.box = null;
     window.addEventListener("resize", () => this.redrawBox());
@@ -28,10 +29,19 @@ export class KioskView {
   /** Shows `state` with a title and a detail line (both plain text). */
   show(state, title, detail = "", { retry = false, pin = false } = {}) {
     this.body.dataset.state = state;
+    if (state !== "challenge") delete this.body.dataset.challenge;
     this.title.textContent = title;
     this.detail.textContent = detail;
     this.retryCamera.hidden = !retry;
     this.pinFallback.hidden = !pin;
+  }
+
+  /** The liveness challenge: its instruction, large, with an arrow for the movement. */
+  showChallenge(kind, instruction) {
+    this.show("challenge", instruction, "Keep your face in the oval");
+    this.body.dataset.challenge = kind;
+    // The preview is mirrored, so the person's own left is the screen's left.
+    this.arrow.textContent = { turn_left: "←", turn_right: "→", nod: "↓" }[kind] || "";
   }
 
   setDevice(name, timezone, pinFallback) {

@@ -5,10 +5,13 @@
 //     idempotency key it was captured with, so a retry can never be recorded twice;
 //   - send a live frame (a downscaled JPEG) and show the decision, then hold it for a while;
 //   - offline: keep the frame in the queue when someone new is in front of the camera.
+// When the server requires liveness, a frame with a face is refused (liveness_required) and
+// the kiosk runs the challenge instead (kiosk-liveness.js); such a check-in needs the server,
+// so nothing is queued offline then.
 
 import { ApiError, NetworkError, createApi } from "./api.js";
 import { CameraUnavailableError, FrameGrabber, sceneChanged, startCamera } from "./kiosk-camera.js";
-import { passLivenessChallenge } from "./kiosk-liveness.js";
+import { failureHint, passLivenessChallenge } from "./kiosk-liveness.js";
 import { credentials, pair } from "./kiosk-pairing.js";
 import { PinDialog } from "./kiosk-pin.js";
 import { CheckinQueue } from "./kiosk-queue.js";
@@ -170,7 +173,6 @@ class Kiosk {
       await this.keepForLater(frame, capturedAt);
       return false;
     }
-    if (!(await passLivenessChallenge(this.view, this.grabber))) return false;
     const key = newKey();
     try {
       const answer = await this.send(frame.blob, capturedAt, key);
@@ -217,6 +219,14 @@ class Kiosk {
 
   /** Offline: queue the frame when someone new is in front of the camera. */
   async keepForLater(frame, capturedAt, key = newKey()) {
+    if (this.session.liveness_required) {
+      // A check-in that needs a challenge cannot be answered later: say so, queue nothing.
+      if (sceneChanged(frame.thumb, this.emptyScene) && now() >= this.keepAgainAt) {
+        this.keepAgainAt = now() + this.session.result_display_s * 1000;
+        this.result("saved-offline", "Offline", "Face check-in needs the server: please try again shortly");
+      }
+      return;
+    }
     if (!this.queue) return;
     if (!sceneChanged(frame.thumb, this.emptyScene) || !sceneChanged(frame.thumb, this.lastKept)) {
       return; // the empty scene, or the person whose frame is queued already
@@ -257,7 +267,11 @@ class Kiosk {
   }
 
   async onSendFailure(problem, frame, capturedAt, key) {
-    if (unreachable(problem)) {
+    if (problem instanceof ApiError && problem.code === "liveness_required") {
+      await this.runChallenge();
+    } else if (problem instanceof ApiError && problem.code === "liveness_paused") {
+      this.showPaused(problem);
+    } else if (unreachable(problem)) {
       this.goOffline();
       await this.keepForLater(frame, capturedAt, key);
       await this.updateBadge();
@@ -267,6 +281,48 @@ class Kiosk {
       console.warn("frame refused", problem);
       this.result("hold-still", "Please try again", problem.message);
     }
+  }
+
+  /** A face is in view and the server wants a liveness challenge: run one and show it. */
+  async runChallenge() {
+    try {
+      const { answer, frame } = await passLivenessChallenge(this.api, this.view, this.grabber, {
+        key: newKey(),
+        capturedAt: new Date().toISOString(),
+      });
+      this.backOnline();
+      if (answer.decision === "liveness_failed") {
+        this.view.drawBox(null);
+        this.result("try-again", "Please try again", failureHint(answer.liveness.failure));
+        this.beeper.failure();
+      } else {
+        this.onAnswer(answer, frame);
+      }
+    } catch (problem) {
+      if (problem instanceof ApiError && problem.code === "liveness_paused") {
+        this.showPaused(problem);
+      } else if (unreachable(problem)) {
+        this.goOffline();
+        this.result("saved-offline", "Offline", "Face check-in needs the server: please try again shortly");
+      } else if (problem instanceof ApiError && problem.status === 401) {
+        await this.repair();
+      } else {
+        console.warn("challenge refused", problem);
+        this.result("try-again", "Please try again", problem.message);
+      }
+    }
+  }
+
+  /** Face check-in is paused here after repeated failed challenges: say until when. */
+  showPaused(problem) {
+    const error = problem.error || {};
+    const until = error.resumes_at ? ` Face check-in resumes at ${this.view.time(error.resumes_at)}.` : "";
+    const pin = this.session.pin_fallback;
+    this.view.drawBox(null);
+    this.view.show("paused", "Check-in paused", `Please see an administrator.${until}`, { pin });
+    // Look again now and then (a paused device answers at once), or when the pause ends.
+    const waitS = Math.min(Number(error.retry_after_s) || 30, 30);
+    this.holdUntil = now() + Math.max(waitS, this.session.result_display_s) * 1000;
   }
 
   /** The key was refused (revoked): pair again, then carry on. */

@@ -14,6 +14,7 @@ const METHODS = {
   empirical: "calibrated from the enrolled faces",
   exponential_tail: "calibrated from the enrolled faces",
   gaussian_tail: "calibrated from the enrolled faces",
+  prior: "measured on a large population while few people are enrolled",
   fallback: "a strict default while few people are enrolled",
 };
 
