@@ -129,14 +129,24 @@ class ModelStore:
 
     def _load(self, model: ModelFile, build: Callable[[str], _T]) -> _T:
         path = self.path(model)
-        fix = "reinstall it with `pip install --force-reinstall face-recognition-models`"
-        if not path.is_file():
-            raise ModelUnavailableError(
-                f"model file {model.value} not found in {path.parent}; {fix}"
-            )
+        require_model_file(path)
         try:
             return build(str(path))
         except RuntimeError as exc:  # dlib's error for a truncated or corrupt file
-            raise ModelUnavailableError(
-                f"model file {path} could not be loaded ({exc}); {fix}"
-            ) from exc
+            raise unloadable_model_error(path, exc) from exc
+
+
+_REINSTALL = "reinstall it with `pip install --force-reinstall face-recognition-models`"
+
+
+def require_model_file(path: Path) -> None:
+    """Raises ModelUnavailableError, saying how to fix it, when the model file is missing."""
+    if not path.is_file():
+        raise ModelUnavailableError(
+            f"model file {path.name} not found in {path.parent}; {_REINSTALL}"
+        )
+
+
+def unloadable_model_error(path: Path, cause: Exception) -> ModelUnavailableError:
+    """The error for a model file that exists but cannot be read (truncated, corrupt)."""
+    return ModelUnavailableError(f"model file {path} could not be loaded ({cause}); {_REINSTALL}")

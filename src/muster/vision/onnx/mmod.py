@@ -14,8 +14,8 @@ from pathlib import Path
 
 import onnxruntime as ort
 
-from muster.domain.errors import ModelUnavailableError
 from muster.domain.faces import Box, RGBImage
+from muster.vision.models import require_model_file, unloadable_model_error
 from muster.vision.onnx.graph import build_feature_map_model
 from muster.vision.onnx.mmod_decode import decode
 from muster.vision.onnx.mmod_reader import MmodNetwork, read_mmod
@@ -71,13 +71,11 @@ class OnnxMmod:
             return self._loaded
 
     def _convert(self) -> _Loaded:
-        fix = "reinstall it with `pip install --force-reinstall face-recognition-models`"
+        require_model_file(self._source)
         try:
             network = read_mmod(self._source.read_bytes())
         except (OSError, RuntimeError) as exc:  # RuntimeError: DlibFormatError
-            raise ModelUnavailableError(
-                f"model file {self._source} could not be loaded ({exc}); {fix}"
-            ) from exc
+            raise unloadable_model_error(self._source, exc) from exc
         model = build_feature_map_model(
             network.layers,
             input_name=_INPUT_NAME,
