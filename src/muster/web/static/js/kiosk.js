@@ -169,7 +169,9 @@ class Kiosk {
     if (!this.grabber || !this.grabber.live || this.pin.open || this.holdUntil) return false;
     const frame = await this.grabber.grab();
     const capturedAt = new Date().toISOString();
-    if (this.offline && now() < this.retryAt) {
+    if (this.offline && (now() < this.retryAt || (await this.hasQueued()))) {
+      // Still offline, or the retry fell due while the frame was grabbed: the queue goes
+      // first (next step), so an earlier capture is never overtaken by a later one.
       await this.keepForLater(frame, capturedAt);
       return false;
     }
@@ -192,6 +194,10 @@ class Kiosk {
   }
 
   // Offline queue --------------------------------------------------------------------------
+
+  async hasQueued() {
+    return this.queue !== null && (await this.queue.count()) > 0;
+  }
 
   /** Sends the oldest queued check-in when one is due; true when it tried. */
   async deliverQueued() {
