@@ -252,6 +252,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-groups", action="store_true")
     args = parser.parse_args()
+    # The reference runs in a subprocess with its own working directory.
+    args.faces = args.faces.resolve()
     args.out.mkdir(parents=True, exist_ok=True)
     # Settings() reads MUSTER_* variables, e.g. MUSTER_VISION__FLIP_AVERAGE=false.
     settings = Settings(data_dir=args.out)

@@ -422,6 +422,8 @@ def main() -> None:
     parser.add_argument("--cnn-frames", type=int, default=15, help="frames the CNN times")
     parser.add_argument("--no-reference", action="store_true")
     args = parser.parse_args()
+    # The reference runs in a subprocess with its own working directory.
+    args.faces = args.faces.resolve()
 
     frames = kiosk_frames(args.faces, args.stride)
     frame_dir = args.out / "frames"
