@@ -53,6 +53,7 @@ class Gallery:
         self._lock = threading.Lock()
         self._index: ExactIndex[int] | ApproximateIndex[int] = ExactIndex()
         self._version: int | None = None
+        self._people_to_re_enrol = 0
         self._checked_at = -float("inf")
 
     @property
@@ -84,7 +85,10 @@ class Gallery:
                     -1, index.dim
                 ),
             )
+            # Read with the reload, not per call: /healthz is polled by load balancers.
+            stale = self._templates.people_to_re_enrol(self._model_name, self._model_version)
             self._index, self._version = index, version
+            self._people_to_re_enrol = len(stale)
 
     def changed(self) -> None:
         """Called after this process changed templates: the next search reloads."""
@@ -116,8 +120,9 @@ class Gallery:
         self.refresh()
         return len(self._index)
 
-    def people_to_re_enrol(self) -> list[int]:
-        """Active people whose templates were all made by another embedder (before an
+    def people_to_re_enrol(self) -> int:
+        """How many active people have templates made only by another embedder (before an
         upgrade, or with `vision.flip_average` switched): they are not recognised until they
-        are enrolled again."""
-        return self._templates.people_to_re_enrol(self._model_name, self._model_version)
+        are enrolled again. Counted when the gallery (re)loads."""
+        self.refresh()
+        return self._people_to_re_enrol

@@ -31,5 +31,5 @@ def healthz(services: ServicesDep) -> Health:
         database=services.database.dialect,
         gallery_version=services.gallery.version,
         enrolled_people=services.gallery.person_count(),
-        people_to_re_enrol=len(services.gallery.people_to_re_enrol()),
+        people_to_re_enrol=services.gallery.people_to_re_enrol(),
     )
